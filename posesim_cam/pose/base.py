@@ -1,0 +1,106 @@
+"""The pose type every backend returns, the estimator protocol, and the backend registry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from posesim_cam.errors import UserError
+from posesim_cam.skeleton import NUM_KEYPOINTS
+
+
+@dataclass(frozen=True)
+class Pose:
+    """One person's COCO-17 pose in one image.
+
+    Attributes:
+        keypoints: (17, 2) float32, x and y in pixels of the full frame.
+        scores: (17,) float32 in [0, 1], per-joint confidence (visibility).
+        box: (4,) float32, x0, y0, x1, y1 in pixels: the person's bounding box.
+    """
+
+    keypoints: np.ndarray
+    scores: np.ndarray
+    box: np.ndarray = field(default_factory=lambda: np.zeros(4, np.float32))
+
+    def __post_init__(self) -> None:
+        if self.keypoints.shape != (NUM_KEYPOINTS, 2) or self.scores.shape != (NUM_KEYPOINTS,):
+            raise ValueError(
+                f"Pose needs keypoints (17, 2) and scores (17,), got {self.keypoints.shape} "
+                f"and {self.scores.shape}"
+            )
+
+    @classmethod
+    def from_keypoints(cls, keypoints: np.ndarray, scores: np.ndarray) -> Pose:
+        """A pose whose box is the extent of its confident keypoints (all, if none is)."""
+        kp = np.asarray(keypoints, np.float32)
+        sc = np.asarray(scores, np.float32)
+        visible = kp[sc >= 0.3] if (sc >= 0.3).any() else kp
+        box = np.array([*visible.min(axis=0), *visible.max(axis=0)], np.float32)
+        return cls(kp, sc, box)
+
+    @property
+    def score(self) -> float:
+        """Mean joint confidence: how sure the backend is of this pose as a whole."""
+        return float(self.scores.mean())
+
+    @property
+    def height(self) -> float:
+        """Box height in pixels."""
+        return float(self.box[3] - self.box[1])
+
+
+@runtime_checkable
+class PoseEstimator(Protocol):
+    """Finds people in BGR frames.
+
+    ``estimate`` returns the poses in one frame, the main person first. In stream mode a backend
+    may use the previous frames (tracking), so feed it the frames of one video in order and call
+    ``reset`` between videos.
+    """
+
+    name: str
+
+    def estimate(self, frame_bgr: np.ndarray) -> list[Pose]: ...
+
+    def reset(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+BackendFactory = Callable[..., PoseEstimator]
+_BACKENDS: dict[str, BackendFactory] = {}
+
+
+def register_backend(name: str, factory: BackendFactory) -> None:
+    """Make a backend available under ``name`` (a later registration replaces an earlier one)."""
+    _BACKENDS[name] = factory
+
+
+def available_backends() -> list[str]:
+    _load_builtin_backends()
+    return sorted(_BACKENDS)
+
+
+def create_backend(name: str = "blazepose", **options: Any) -> PoseEstimator:
+    """Build the backend registered as ``name``; ``options`` go to its factory.
+
+    Common options: ``static_image`` (True for unrelated stills, False for a video stream).
+    """
+    _load_builtin_backends()
+    try:
+        factory = _BACKENDS[name]
+    except KeyError:
+        raise UserError(
+            f"There is no pose backend called {name!r}",
+            f"choose one of: {', '.join(sorted(_BACKENDS))}",
+        ) from None
+    return factory(**options)
+
+
+def _load_builtin_backends() -> None:
+    # Imported lazily: each backend pulls a heavy runtime (mediapipe, torch).
+    from posesim_cam.pose import blazepose  # noqa: F401

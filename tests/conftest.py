@@ -1,0 +1,30 @@
+"""Shared fixtures: the test media folder (POSESIM_TESTDATA, default ../shared/testdata)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def testdata_dir() -> Path:
+    return Path(os.environ.get("POSESIM_TESTDATA", REPO_ROOT.parent / "shared" / "testdata"))
+
+
+def require_media(path: Path) -> Path:
+    """Return ``path`` if it exists; under CI=true a missing file fails the test, else skips."""
+    if path.exists():
+        return path
+    message = f"test media {path} is missing (set POSESIM_TESTDATA to the shared testdata folder)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def testdata() -> Path:
+    """The folder holding video/, images/ and mocap/."""
+    return require_media(testdata_dir())
