@@ -1,0 +1,176 @@
+"""The `posesim-cam` command line: parse, call the library, print. Nothing else lives here."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+# Quieten mediapipe/TF-Lite start-up logging before anything imports it.
+os.environ.setdefault("GLOG_minloglevel", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import click
+
+from posesim_cam import __version__
+from posesim_cam.errors import UserError
+
+
+class _Group(click.Group):
+    """Turns a UserError anywhere below into one line on stderr and exit code 2."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except UserError as error:
+            click.echo(f"posesim-cam: {error}", err=True)
+            ctx.exit(error.exit_code)
+        except KeyboardInterrupt:
+            click.echo("posesim-cam: interrupted.", err=True)
+            ctx.exit(130)
+
+
+library_option = click.option(
+    "--library",
+    "library_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Target library folder (default: the user data folder).",
+)
+backend_option = click.option(
+    "--backend", default="blazepose", show_default=True, help="Pose backend."
+)
+model_option = click.option(
+    "--model",
+    "model_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Encoder model file (default: the one shipped).",
+)
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="posesim-cam")
+def main() -> None:
+    """Score your pose against a target video; live, or on recorded video."""
+
+
+@main.command()
+@click.argument("target")
+@click.argument("attempt", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@click.option("--no-mirror", is_flag=True, help="Do not accept a mirror image of the target.")
+@click.option("--aligner", default="exact", show_default=True, help="exact or fastdtw.")
+@library_option
+@backend_option
+@model_option
+def score(
+    target: str,
+    attempt: Path,
+    as_json: bool,
+    no_mirror: bool,
+    aligner: str,
+    library_dir: Path | None,
+    backend: str,
+    model_path: Path | None,
+) -> None:
+    """Score the video ATTEMPT against TARGET (a library name or a video path)."""
+    from posesim_cam import app
+    from posesim_cam.console import out, progress_bars
+
+    with progress_bars() as progress:
+        result = app.score_videos(
+            target, attempt, library_dir, backend, model_path, not no_mirror, aligner, progress
+        )
+    if as_json:
+        click.echo(json.dumps(result.to_dict()))
+        return
+    out.print(app.format_score(result))
+
+
+@main.command()
+@click.argument("media", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per frame).")
+@backend_option
+def pose(media: Path, as_json: bool, backend: str) -> None:
+    """Print the keypoints found in an image or a video (a debugging aid)."""
+    from posesim_cam import app
+
+    for record in app.pose_records(media, backend):
+        click.echo(json.dumps(record) if as_json else app.format_pose_record(record))
+
+
+@main.group()
+def targets() -> None:
+    """Manage the target library."""
+
+
+@targets.command("add")
+@click.argument("video", type=click.Path(path_type=Path))
+@click.option("--name", help="Name in the library (default: the file name).")
+@click.option("--replace", is_flag=True, help="Replace a different video of the same name.")
+@library_option
+@backend_option
+@model_option
+def targets_add(
+    video: Path,
+    name: str | None,
+    replace: bool,
+    library_dir: Path | None,
+    backend: str,
+    model_path: Path | None,
+) -> None:
+    """Add VIDEO to the library and prepare it."""
+    from posesim_cam import app
+    from posesim_cam.console import progress_bars
+
+    with progress_bars() as progress:
+        message = app.add_target(video, name, replace, library_dir, backend, model_path, progress)
+    click.echo(message)
+
+
+@targets.command("list")
+@library_option
+def targets_list(library_dir: Path | None) -> None:
+    """List the targets in the library."""
+    from posesim_cam import app
+
+    click.echo(app.list_targets(library_dir))
+
+
+@targets.command("remove")
+@click.argument("name")
+@library_option
+def targets_remove(name: str, library_dir: Path | None) -> None:
+    """Remove the target NAME from the library."""
+    from posesim_cam import app
+
+    click.echo(app.remove_target(name, library_dir))
+
+
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("models/encoder_v1.pt"),
+    show_default=True,
+    help="Where to write the model.",
+)
+@click.option("--seed", default=0, show_default=True, help="Random seed.")
+@click.option("--steps", default=None, type=int, help="Training steps.")
+@click.option(
+    "--data",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Test media folder (default: $POSESIM_TESTDATA or ../shared/testdata).",
+)
+@backend_option
+def train(out: Path, seed: int, steps: int | None, data: Path | None, backend: str) -> None:
+    """Train the pose encoder (deterministic for a given seed)."""
+    from posesim_cam import app
+    from posesim_cam.console import progress_bars
+
+    with progress_bars() as progress:
+        click.echo(app.train_encoder(out, seed, steps, data, backend, progress))
+
+
+def run() -> None:  # pragma: no cover - console entry for `python -m posesim_cam`
+    sys.exit(main())

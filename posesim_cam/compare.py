@@ -1,0 +1,163 @@
+"""Offline comparison of an attempt with a target: poses -> features -> latents -> DTW -> score.
+
+No I/O: both sides arrive as PoseSequence, the result is a ScoreResult.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from posesim_cam.align import Alignment, get_aligner
+from posesim_cam.encoder import Encoder
+from posesim_cam.errors import NoPersonError, UserError
+from posesim_cam.features import PoseFeatures
+from posesim_cam.scoring import TimelinePoint, grade, per_second
+from posesim_cam.sequence import PoseSequence
+from posesim_cam.skeleton import FLIP_INDEX
+
+# A joint takes part in a comparison when it is visible in at least this share of frames on
+# both sides; so an attempt filmed from the waist up is scored on the upper body alone.
+MIN_VISIBLE_SHARE = 0.5
+MIN_SHARED_JOINTS = 6
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """The outcome of comparing an attempt with a target.
+
+    Attributes:
+        score: 0-100 overall score.
+        similarity: mean cosine similarity of the attempt's frames with their aligned targets.
+        frames: frames in the attempt; scored_frames: those with a person in them.
+        mirrored: whether the attempt was scored as the target's mirror image.
+        timeline: one point per second of the attempt.
+        per_frame_similarity: (frames,) float32, NaN where nobody was found.
+        matched_target: (frames,) int, the target frame each attempt frame was aligned to.
+        joints_used: (17,) bool, the joints that took part.
+    """
+
+    score: float
+    similarity: float
+    frames: int
+    scored_frames: int
+    mirrored: bool
+    timeline: list[TimelinePoint]
+    per_frame_similarity: np.ndarray = field(repr=False)
+    matched_target: np.ndarray = field(repr=False)
+    joints_used: np.ndarray = field(repr=False)
+
+    @property
+    def grade(self) -> str:
+        return grade(self.score)
+
+    def to_dict(self) -> dict:
+        return {
+            "score": round(self.score, 2),
+            "grade": self.grade,
+            "similarity": round(self.similarity, 4),
+            "frames": self.frames,
+            "scored_frames": self.scored_frames,
+            "mirrored": self.mirrored,
+            "timeline": [
+                {
+                    "second": p.second,
+                    "score": None if p.score is None else round(p.score, 2),
+                    "similarity": None if p.similarity is None else round(p.similarity, 4),
+                }
+                for p in self.timeline
+            ],
+        }
+
+
+def visible_joints(sequence_features: PoseFeatures) -> np.ndarray:
+    """(17,) bool: joints present in at least MIN_VISIBLE_SHARE of the frames given."""
+    if len(sequence_features) == 0:
+        return np.zeros(sequence_features.joint_weights.shape[1], bool)
+    share = (sequence_features.joint_weights > 0).mean(axis=0)
+    return share >= MIN_VISIBLE_SHARE
+
+
+def _aligned(
+    target: PoseFeatures, attempt: PoseFeatures, encoder: Encoder, aligner: str
+) -> tuple[Alignment, np.ndarray]:
+    joints = visible_joints(target) & visible_joints(attempt)
+    if joints.sum() < MIN_SHARED_JOINTS:
+        raise UserError(
+            f"Only {int(joints.sum())} joints are visible in both the target and the attempt",
+            "film more of the body (at least head, shoulders, arms and hips)",
+        )
+    target_latents = encoder.embed(target.masked(joints))
+    attempt_latents = encoder.embed(attempt.masked(joints))
+    return get_aligner(aligner)(attempt_latents, target_latents), joints
+
+
+def compare(
+    target: PoseSequence,
+    attempt: PoseSequence,
+    encoder: Encoder,
+    mirror: bool = True,
+    aligner: str = "exact",
+) -> ScoreResult:
+    """Score ``attempt`` against ``target``.
+
+    With ``mirror`` (the default), the attempt is also compared as a mirror image (a follower
+    facing the screen mirrors the target) and the better of the two orientations counts.
+    """
+    if not attempt.found.any():
+        raise NoPersonError("No person was found in the attempt", "film the whole body, well lit")
+    if not target.found.any():
+        raise NoPersonError("No person was found in the target", "choose another target video")
+    target_features = _subset(target.features(), target.found)
+    attempt_valid = attempt.found
+    attempt_features = _subset(attempt.features(), attempt_valid)
+
+    candidates = [(False, attempt_features)]
+    if mirror:
+        candidates.append((True, attempt_features.mirrored()))
+    best: tuple[float, bool, Alignment, np.ndarray] | None = None
+    for mirrored, features in candidates:
+        alignment, joints = _aligned(target_features, features, encoder, aligner)
+        mean = float(alignment.per_user_frame(len(features)).mean())
+        if best is None or mean > best[0] + 1e-9:
+            best = (mean, mirrored, alignment, joints)
+    assert best is not None
+    similarity, mirrored, alignment, joints = best
+
+    n = len(attempt)
+    per_frame = np.full(n, np.nan, np.float32)
+    valid_index = np.flatnonzero(attempt_valid)
+    per_frame[valid_index] = alignment.per_user_frame(len(valid_index))
+    matched = np.full(n, -1, np.intp)
+    target_index = np.flatnonzero(target.found)
+    matched[valid_index] = target_index[alignment.matched_target(len(valid_index))]
+    if mirrored:
+        joints = joints[FLIP_INDEX]  # report the joints in the attempt's own labels
+
+    calibration = encoder.calibration
+    timeline = [
+        TimelinePoint(
+            second,
+            value,
+            None if value is None else float(calibration.score(value)),
+        )
+        for second, value in per_second(np.nan_to_num(per_frame), attempt_valid, attempt.fps)
+    ]
+    return ScoreResult(
+        score=float(calibration.score(similarity)),
+        similarity=similarity,
+        frames=n,
+        scored_frames=int(attempt_valid.sum()),
+        mirrored=mirrored,
+        timeline=timeline,
+        per_frame_similarity=per_frame,
+        matched_target=matched,
+        joints_used=joints,
+    )
+
+
+def _subset(features: PoseFeatures, rows: np.ndarray) -> PoseFeatures:
+    return PoseFeatures(
+        features.distances[rows], features.weights[rows], features.joint_weights[rows]
+    )

@@ -1,0 +1,201 @@
+"""The pose autoencoder: 136 normalised distances -> latent -> 136, and the file that holds it.
+
+Training happens in torch (``posesim_cam.training``); inference runs the encoder half in
+numpy, which is several times faster than torch for one pose at a time.
+
+One versioned file holds everything needed to embed a pose: architecture config, weights,
+feature-normalisation statistics, the latent mean (latents are centred before the cosine, since a
+plain autoencoder's latents all point the same way), and the calibration of the 0-100 score.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from posesim_cam.errors import UserError
+from posesim_cam.features import PoseFeatures
+from posesim_cam.skeleton import NUM_KEYPOINTS, NUM_PAIRS
+
+FILE_FORMAT = "posesim-cam encoder"
+FORMAT_VERSION = 1
+DEFAULT_MODEL = "encoder_v1.pt"
+
+
+@dataclass(frozen=True)
+class EncoderConfig:
+    """Architecture: an MLP from 136 distances plus a 17-joint presence mask to a latent."""
+
+    hidden: tuple[int, ...] = (128, 64)
+    latent_dim: int = 32
+
+    @property
+    def input_dim(self) -> int:
+        return NUM_PAIRS + NUM_KEYPOINTS
+
+
+@dataclass(frozen=True)
+class ScoreCalibration:
+    """Linear map from mean similarity to a 0-100 score: ``low`` -> 0, ``high`` -> 100."""
+
+    low: float
+    high: float
+
+    def score(self, similarity: np.ndarray | float) -> np.ndarray:
+        span = max(self.high - self.low, 1e-6)
+        return np.clip((np.asarray(similarity) - self.low) / span, 0.0, 1.0) * 100.0
+
+
+def network_input(
+    features: PoseFeatures, feature_mean: np.ndarray, feature_std: np.ndarray
+) -> np.ndarray:
+    """(T, 153) float32: standardised distances (0 where missing) and the joint presence mask."""
+    standard = (features.distances - feature_mean) / feature_std
+    standard = np.where(features.weights > 0, standard, 0.0)
+    present = (features.joint_weights > 0).astype(np.float32)
+    return np.concatenate([standard, present], axis=1).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Encoder:
+    """A trained encoder, ready to embed poses (numpy only).
+
+    Attributes:
+        config: architecture.
+        layers: [(W (out, in), b (out,)), ...] of the encoder half, ReLU between layers.
+        feature_mean, feature_std: (136,) statistics of the training distances.
+        latent_mean: (latent_dim,) mean training latent, subtracted before normalising.
+        calibration: similarity -> score map.
+        info: free-form training facts (data, seed, metrics) shown by ``eval``.
+    """
+
+    config: EncoderConfig
+    layers: list[tuple[np.ndarray, np.ndarray]]
+    feature_mean: np.ndarray
+    feature_std: np.ndarray
+    latent_mean: np.ndarray
+    calibration: ScoreCalibration
+    info: dict[str, Any] = field(default_factory=dict)
+    decoder_state: dict[str, Any] = field(default_factory=dict)
+
+    def raw_latents(self, features: PoseFeatures) -> np.ndarray:
+        """(T, latent_dim) latents straight from the network, before centring."""
+        x = network_input(features, self.feature_mean, self.feature_std)
+        last = len(self.layers) - 1
+        for k, (weight, bias) in enumerate(self.layers):
+            x = x @ weight.T + bias
+            if k < last:
+                np.maximum(x, 0.0, out=x)
+        return x
+
+    def embed(self, features: PoseFeatures) -> np.ndarray:
+        """(T, latent_dim) float32 centred, L2-normalised latents; cosine = dot product."""
+        z = self.raw_latents(features) - self.latent_mean
+        norm = np.linalg.norm(z, axis=1, keepdims=True)
+        return (z / np.maximum(norm, 1e-8)).astype(np.float32)
+
+    @cached_property
+    def version(self) -> str:
+        """Content hash of the weights and statistics: names the model in target caches."""
+        digest = hashlib.sha256()
+        for weight, bias in self.layers:
+            digest.update(np.ascontiguousarray(weight).tobytes())
+            digest.update(np.ascontiguousarray(bias).tobytes())
+        for array in (self.feature_mean, self.feature_std, self.latent_mean):
+            digest.update(np.ascontiguousarray(array).tobytes())
+        digest.update(repr((self.calibration.low, self.calibration.high)).encode())
+        return f"{self.info.get('name', 'encoder')}-{digest.hexdigest()[:12]}"
+
+    def save(self, path: str | Path) -> None:
+        """Write the model file atomically (temporary file, then rename)."""
+        import torch
+
+        payload = {
+            "format": FILE_FORMAT,
+            "format_version": FORMAT_VERSION,
+            "config": {"hidden": list(self.config.hidden), "latent_dim": self.config.latent_dim},
+            "encoder_layers": [
+                (torch.from_numpy(np.asarray(w)), torch.from_numpy(np.asarray(b)))
+                for w, b in self.layers
+            ],
+            "decoder_state": self.decoder_state,
+            "feature_mean": torch.from_numpy(self.feature_mean),
+            "feature_std": torch.from_numpy(self.feature_std),
+            "latent_mean": torch.from_numpy(self.latent_mean),
+            "calibration": asdict(self.calibration),
+            "info": self.info,
+        }
+        buffer = io.BytesIO()
+        torch.save(payload, buffer)
+        atomic_write_bytes(Path(path), buffer.getvalue())
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def default_model_path() -> Path:
+    """The encoder that ships with the package."""
+    return Path(str(resources.files("posesim_cam.models").joinpath(DEFAULT_MODEL)))
+
+
+def load_encoder(path: str | Path | None = None) -> Encoder:
+    """Load an encoder file; a missing, foreign or newer-format file raises UserError."""
+    import torch
+
+    path = Path(path) if path is not None else default_model_path()
+    if not path.is_file():
+        raise UserError(
+            f"The encoder model {path} does not exist",
+            "reinstall posesim-cam, or train one with `posesim-cam train`",
+        )
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:
+        payload = None
+    if not isinstance(payload, dict) or payload.get("format") != FILE_FORMAT:
+        raise UserError(
+            f"{path} is not a posesim-cam encoder model",
+            "give a file written by `posesim-cam train`",
+        )
+    version = payload.get("format_version")
+    if version != FORMAT_VERSION:
+        raise UserError(
+            f"{path} is an encoder of format version {version}; this posesim-cam reads "
+            f"version {FORMAT_VERSION}",
+            "upgrade posesim-cam, or retrain the model with `posesim-cam train`",
+        )
+    config = EncoderConfig(
+        hidden=tuple(payload["config"]["hidden"]), latent_dim=payload["config"]["latent_dim"]
+    )
+    return Encoder(
+        config=config,
+        layers=[
+            (w.numpy().astype(np.float32), b.numpy().astype(np.float32))
+            for w, b in payload["encoder_layers"]
+        ],
+        feature_mean=payload["feature_mean"].numpy().astype(np.float32),
+        feature_std=payload["feature_std"].numpy().astype(np.float32),
+        latent_mean=payload["latent_mean"].numpy().astype(np.float32),
+        calibration=ScoreCalibration(**payload["calibration"]),
+        info=dict(payload.get("info", {})),
+        decoder_state=dict(payload.get("decoder_state", {})),
+    )

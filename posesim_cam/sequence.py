@@ -1,0 +1,129 @@
+"""A video's poses over time, and extracting them with a pose backend."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from posesim_cam.errors import NoPersonError
+from posesim_cam.features import PoseFeatures, pose_features
+from posesim_cam.pose.base import Pose, PoseEstimator
+from posesim_cam.skeleton import NUM_KEYPOINTS
+
+ProgressCallback = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class PoseSequence:
+    """The main person's pose in each frame of a video.
+
+    Attributes:
+        keypoints: (T, 17, 2) float32 pixels; 0 in frames where nobody was found.
+        scores: (T, 17) float32 joint confidence; all 0 in frames where nobody was found.
+        fps: frames per second of the source.
+        frame_size: (width, height) of the source frames in pixels.
+    """
+
+    keypoints: np.ndarray
+    scores: np.ndarray
+    fps: float
+    frame_size: tuple[int, int]
+
+    def __len__(self) -> int:
+        return len(self.keypoints)
+
+    @property
+    def found(self) -> np.ndarray:
+        """(T,) bool: frames in which a person was found."""
+        return self.scores.max(axis=1, initial=0.0) > 0
+
+    @property
+    def timestamps(self) -> np.ndarray:
+        """(T,) float64 seconds from the first frame."""
+        return np.arange(len(self)) / self.fps
+
+    def features(self) -> PoseFeatures:
+        return pose_features(self.keypoints, self.scores)
+
+    def pose(self, index: int) -> Pose | None:
+        """The pose in frame ``index`` as a Pose, or None if nobody was found there."""
+        if not self.found[index]:
+            return None
+        return Pose.from_keypoints(self.keypoints[index], self.scores[index])
+
+    @classmethod
+    def from_poses(
+        cls, poses: Iterable[Pose | None], fps: float, frame_size: tuple[int, int]
+    ) -> PoseSequence:
+        keypoints, scores = [], []
+        for pose in poses:
+            if pose is None:
+                keypoints.append(np.zeros((NUM_KEYPOINTS, 2), np.float32))
+                scores.append(np.zeros(NUM_KEYPOINTS, np.float32))
+            else:
+                keypoints.append(pose.keypoints)
+                scores.append(pose.scores)
+        shape_k, shape_s = (0, NUM_KEYPOINTS, 2), (0, NUM_KEYPOINTS)
+        return cls(
+            np.array(keypoints, np.float32).reshape(-1, *shape_k[1:]) if keypoints
+            else np.zeros(shape_k, np.float32),
+            np.array(scores, np.float32).reshape(-1, *shape_s[1:]) if scores
+            else np.zeros(shape_s, np.float32),
+            float(fps),
+            (int(frame_size[0]), int(frame_size[1])),
+        )
+
+    def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        np.savez_compressed(
+            buffer,
+            keypoints=self.keypoints,
+            scores=self.scores,
+            fps=np.float64(self.fps),
+            frame_size=np.array(self.frame_size, np.int64),
+        )
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> PoseSequence:
+        with np.load(io.BytesIO(data)) as arrays:
+            return cls(
+                arrays["keypoints"].astype(np.float32),
+                arrays["scores"].astype(np.float32),
+                float(arrays["fps"]),
+                (int(arrays["frame_size"][0]), int(arrays["frame_size"][1])),
+            )
+
+
+def extract_poses(
+    path: str | Path,
+    estimator: PoseEstimator,
+    progress: ProgressCallback | None = None,
+    require_person: bool = True,
+) -> PoseSequence:
+    """Run ``estimator`` over every frame of the video at ``path`` (stream mode).
+
+    ``progress`` is called with the number of frames done so far. Raises NoPersonError when
+    ``require_person`` and nobody is found in any frame, UserError for an unreadable video.
+    """
+    from posesim_cam.video import iter_frames, probe_video
+
+    info = probe_video(path)
+    estimator.reset()
+    poses: list[Pose | None] = []
+    for index, (_, frame) in enumerate(iter_frames(path)):
+        found = estimator.estimate(frame)
+        poses.append(found[0] if found else None)
+        if progress is not None:
+            progress(index + 1)
+    sequence = PoseSequence.from_poses(poses, info.fps, (info.width, info.height))
+    if require_person and not sequence.found.any():
+        raise NoPersonError(
+            f"No person was found in {path}",
+            "use a video in which one person is fully or half visible and well lit",
+        )
+    return sequence

@@ -1,0 +1,268 @@
+"""Targets: a video prepared once into poses and latents, and the user's library of them.
+
+Preparation is cached next to a content hash of the video: poses by (hash, backend), latents by
+(hash, backend, encoder version), so preparing the same video again is instant and a new
+encoder recomputes latents instead of misreading old ones. Every file is written to a temporary
+name and renamed, so an interrupted run never leaves a half-written cache or library.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from posesim_cam.encoder import Encoder, atomic_write_bytes
+from posesim_cam.errors import UserError
+from posesim_cam.pose.base import create_backend
+from posesim_cam.sequence import PoseSequence, extract_poses
+from posesim_cam.video import probe_video
+
+ProgressFactory = Callable[[str, int], Callable[[int], None]]
+"""Called with (description, total frames); returns a callback taking frames done."""
+
+_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_. ")
+
+
+def content_hash(path: Path) -> str:
+    """SHA-256 of the file's bytes (first 20 hex digits)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class Target:
+    """A prepared target video.
+
+    Attributes:
+        name: library name, or the file name for a video given by path.
+        video: path of the video file.
+        sha: content hash of the video.
+        poses: the target person's poses in every frame.
+        latents: (T, D) encoder latents of every frame (rows of frames with no person are 0).
+        encoder_version: the encoder that made ``latents``.
+    """
+
+    name: str
+    video: Path
+    sha: str
+    poses: PoseSequence
+    latents: np.ndarray
+    encoder_version: str
+
+    @property
+    def fps(self) -> float:
+        return self.poses.fps
+
+    @property
+    def duration(self) -> float:
+        return len(self.poses) / self.poses.fps
+
+
+class TargetCache:
+    """Prepared poses and latents on disk, keyed by content hash, backend and encoder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _poses_path(self, sha: str, backend: str) -> Path:
+        return self.root / f"{sha}.{backend}.poses.npz"
+
+    def _latents_path(self, sha: str, backend: str, encoder_version: str) -> Path:
+        return self.root / f"{sha}.{backend}.{encoder_version}.latents.npy"
+
+    def load_poses(self, sha: str, backend: str) -> PoseSequence | None:
+        path = self._poses_path(sha, backend)
+        try:
+            return PoseSequence.from_bytes(path.read_bytes())
+        except (OSError, ValueError, KeyError):
+            return None  # absent or unreadable: recompute
+
+    def save_poses(self, sha: str, backend: str, poses: PoseSequence) -> None:
+        atomic_write_bytes(self._poses_path(sha, backend), poses.to_bytes())
+
+    def load_latents(self, sha: str, backend: str, encoder_version: str) -> np.ndarray | None:
+        try:
+            return np.load(self._latents_path(sha, backend, encoder_version))
+        except (OSError, ValueError):
+            return None
+
+    def save_latents(
+        self, sha: str, backend: str, encoder_version: str, latents: np.ndarray
+    ) -> None:
+        buffer = io.BytesIO()
+        np.save(buffer, latents)
+        atomic_write_bytes(self._latents_path(sha, backend, encoder_version), buffer.getvalue())
+
+
+def embed_sequence(poses: PoseSequence, encoder: Encoder) -> np.ndarray:
+    """(T, D) latents of every frame; rows of frames with nobody in them are 0."""
+    latents = np.zeros((len(poses), encoder.config.latent_dim), np.float32)
+    if poses.found.any():
+        latents[poses.found] = encoder.embed(poses.features())[poses.found]
+    return latents
+
+
+def prepare_video(
+    video: Path,
+    encoder: Encoder,
+    cache: TargetCache,
+    backend: str = "blazepose",
+    name: str | None = None,
+    progress: ProgressFactory | None = None,
+) -> Target:
+    """Poses and latents of ``video``, from the cache when it has them."""
+    info = probe_video(video)
+    sha = content_hash(video)
+    poses = cache.load_poses(sha, backend)
+    if poses is None:
+        estimator = create_backend(backend)
+        try:
+            callback = progress(f"Preparing {video.name}", info.frame_count) if progress else None
+            poses = extract_poses(video, estimator, callback)
+        finally:
+            estimator.close()
+        cache.save_poses(sha, backend, poses)
+    latents = cache.load_latents(sha, backend, encoder.version)
+    if latents is None or len(latents) != len(poses):
+        latents = embed_sequence(poses, encoder)
+        cache.save_latents(sha, backend, encoder.version, latents)
+    return Target(name or video.stem, video, sha, poses, latents, encoder.version)
+
+
+@dataclass(frozen=True)
+class LibraryEntry:
+    name: str
+    video: Path
+    sha: str
+    added: str
+    duration: float
+
+
+class TargetLibrary:
+    """Named target videos in a folder: ``library.json`` plus a copy of each video.
+
+    The library keeps its own copy of each video so that moving or deleting the original never
+    breaks a target.
+    """
+
+    INDEX = "library.json"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _read(self) -> dict[str, dict]:
+        path = self.root / self.INDEX
+        if not path.exists():
+            return {}
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError) as error:
+            raise UserError(
+                f"The target library index {path} cannot be read ({error})",
+                "restore it from a backup, or move it away to start a new library",
+            ) from None
+        return dict(data.get("targets", {}))
+
+    def _write(self, entries: dict[str, dict]) -> None:
+        text = json.dumps({"version": 1, "targets": entries}, indent=2, sort_keys=True)
+        atomic_write_bytes(self.root / self.INDEX, text.encode())
+
+    def entries(self) -> list[LibraryEntry]:
+        return [
+            LibraryEntry(name, self.root / e["file"], e["sha"], e["added"], e.get("duration", 0.0))
+            for name, e in sorted(self._read().items())
+        ]
+
+    def get(self, name: str) -> LibraryEntry | None:
+        for entry in self.entries():
+            if entry.name == name:
+                return entry
+        return None
+
+    def add(self, video: Path, name: str | None = None, replace: bool = False) -> tuple[
+        LibraryEntry, bool
+    ]:
+        """Copy ``video`` into the library under ``name``; returns (entry, whether it changed).
+
+        Adding the same video under the same name again is a no-op; a different video under a
+        taken name is refused unless ``replace``.
+        """
+        info = probe_video(video)
+        name = name or video.stem
+        _check_name(name)
+        sha = content_hash(video)
+        entries = self._read()
+        old = entries.get(name)
+        if old is not None and old["sha"] == sha and (self.root / old["file"]).exists():
+            return self.get(name), False  # type: ignore[return-value]
+        if old is not None and not replace:
+            raise UserError(
+                f"A different video is already in the library as {name!r}",
+                "choose another --name, or add --replace to replace it",
+            )
+        file_name = f"videos/{sha}{video.suffix.lower()}"
+        destination = self.root / file_name
+        if not destination.exists():
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            temporary = destination.with_name(f".{destination.name}.tmp")
+            shutil.copyfile(video, temporary)
+            temporary.replace(destination)
+        entries[name] = {
+            "file": file_name,
+            "sha": sha,
+            "source": str(video.resolve()),
+            "added": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "duration": round(info.duration, 3),
+        }
+        self._write(entries)
+        if old is not None and old["file"] != file_name:
+            self._drop_unused(old["file"], entries)
+        return self.get(name), True  # type: ignore[return-value]
+
+    def remove(self, name: str) -> None:
+        entries = self._read()
+        if name not in entries:
+            raise UserError(
+                f"There is no target called {name!r} in the library",
+                "`posesim-cam targets list` shows the names",
+            )
+        old = entries.pop(name)
+        self._write(entries)
+        self._drop_unused(old["file"], entries)
+
+    def _drop_unused(self, file_name: str, entries: dict[str, dict]) -> None:
+        if all(e["file"] != file_name for e in entries.values()):
+            (self.root / file_name).unlink(missing_ok=True)
+
+    def resolve(self, name_or_path: str) -> tuple[str, Path]:
+        """(name, video path) for a library name or a video path."""
+        entry = self.get(name_or_path)
+        if entry is not None:
+            return entry.name, entry.video
+        path = Path(name_or_path).expanduser()
+        if path.exists():
+            return path.stem, path
+        names = ", ".join(e.name for e in self.entries()) or "none yet"
+        raise UserError(
+            f"{name_or_path!r} is neither a target in the library ({names}) nor a video file",
+            "give a video path, or add it with `posesim-cam targets add VIDEO --name NAME`",
+        )
+
+
+def _check_name(name: str) -> None:
+    if not name.strip() or not set(name) <= _NAME_CHARS or name.startswith("."):
+        raise UserError(
+            f"{name!r} cannot be a target name",
+            "use letters, digits, spaces, dots, dashes and underscores",
+        )

@@ -1,0 +1,160 @@
+"""The torch autoencoder and its training loop (reconstruction + contrastive term).
+
+The loop is generic: a ``BatchSampler`` supplies, for a batch of poses, two independently
+corrupted views (network inputs) and the clean standardised distances to reconstruct. Encoder
+v1 feeds it real poses with 2-D augmentation; the mocap pipeline feeds rendered views.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from posesim_cam.encoder import Encoder, EncoderConfig, ScoreCalibration
+from posesim_cam.skeleton import NUM_PAIRS
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One training batch (B poses).
+
+    Attributes:
+        view_a, view_b: (B, 153) network inputs of two corrupted views of each pose.
+        clean: (B, 136) standardised clean distances (the reconstruction target).
+        clean_mask: (B, 136) 1 where the clean distance exists.
+    """
+
+    view_a: np.ndarray
+    view_b: np.ndarray
+    clean: np.ndarray
+    clean_mask: np.ndarray
+
+
+BatchSampler = Callable[[np.random.Generator, int], Batch]
+
+
+class PoseAutoencoder(nn.Module):
+    """MLP encoder (153 -> hidden -> latent) and mirrored decoder (latent -> hidden -> 136)."""
+
+    def __init__(self, config: EncoderConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.encoder = _mlp([config.input_dim, *config.hidden, config.latent_dim])
+        self.decoder = _mlp([config.latent_dim, *reversed(config.hidden), NUM_PAIRS])
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        z = self.encoder(x)
+        return z, self.decoder(z)
+
+
+def _mlp(sizes: list[int]) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for k in range(len(sizes) - 1):
+        layers.append(nn.Linear(sizes[k], sizes[k + 1]))
+        if k < len(sizes) - 2:
+            layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    steps: int = 3000
+    batch_size: int = 256
+    learning_rate: float = 2e-3
+    temperature: float = 0.1
+    contrastive_weight: float = 1.0
+    reconstruction_weight: float = 1.0
+    # Negatives whose clean poses differ by less than this (RMS, standardised units) are
+    # near-duplicates of the anchor, not different poses; they are left out of the softmax.
+    duplicate_distance: float = 0.15
+
+
+def info_nce(
+    za: torch.Tensor, zb: torch.Tensor, clean: torch.Tensor, settings: TrainSettings
+) -> torch.Tensor:
+    """Symmetric InfoNCE: each view's positive is the other view of the same pose."""
+    a = nn.functional.normalize(za, dim=1)
+    b = nn.functional.normalize(zb, dim=1)
+    logits = a @ b.T / settings.temperature
+    with torch.no_grad():
+        distance = torch.cdist(clean, clean) / np.sqrt(clean.shape[1])
+        duplicate = distance < settings.duplicate_distance
+        duplicate.fill_diagonal_(False)
+    logits = logits.masked_fill(duplicate, float("-inf"))
+    labels = torch.arange(len(a))
+    return 0.5 * (
+        nn.functional.cross_entropy(logits, labels) + nn.functional.cross_entropy(logits.T, labels)
+    )
+
+
+def train_autoencoder(
+    sample: BatchSampler,
+    config: EncoderConfig,
+    settings: TrainSettings,
+    seed: int,
+    progress: Callable[[int, float], None] | None = None,
+) -> PoseAutoencoder:
+    """Train deterministically on CPU: same seed, same sampler, same weights."""
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True)
+    rng = np.random.default_rng(seed)
+    model = PoseAutoencoder(config)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate, weight_decay=1e-4)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimiser, max_lr=settings.learning_rate, total_steps=settings.steps
+    )
+    for step in range(settings.steps):
+        batch = sample(rng, settings.batch_size)
+        view_a = torch.from_numpy(batch.view_a)
+        view_b = torch.from_numpy(batch.view_b)
+        clean = torch.from_numpy(batch.clean)
+        mask = torch.from_numpy(batch.clean_mask)
+        za, recon_a = model(view_a)
+        zb, recon_b = model(view_b)
+        recon = ((recon_a - clean) ** 2 * mask).sum() / mask.sum().clamp(min=1)
+        recon = recon + ((recon_b - clean) ** 2 * mask).sum() / mask.sum().clamp(min=1)
+        loss = settings.reconstruction_weight * 0.5 * recon
+        if settings.contrastive_weight > 0:
+            loss = loss + settings.contrastive_weight * info_nce(za, zb, clean, settings)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        schedule.step()
+        if progress is not None:
+            progress(step + 1, float(loss))
+    return model
+
+
+def to_encoder(
+    model: PoseAutoencoder,
+    feature_mean: np.ndarray,
+    feature_std: np.ndarray,
+    centring_inputs: np.ndarray,
+    info: dict,
+) -> Encoder:
+    """Freeze a trained model into an inference Encoder.
+
+    ``centring_inputs`` (N, 153) are network inputs of training poses; their mean latent is
+    subtracted before every cosine. Calibration is a placeholder until fitted.
+    """
+    layers = [
+        (m.weight.detach().numpy().copy(), m.bias.detach().numpy().copy())
+        for m in model.encoder
+        if isinstance(m, nn.Linear)
+    ]
+    with torch.no_grad():
+        latents = model.encoder(torch.from_numpy(centring_inputs)).numpy()
+    return Encoder(
+        config=model.config,
+        layers=layers,
+        feature_mean=feature_mean.astype(np.float32),
+        feature_std=feature_std.astype(np.float32),
+        latent_mean=latents.mean(axis=0).astype(np.float32),
+        calibration=ScoreCalibration(0.0, 1.0),
+        info=info,
+        decoder_state={k: v.clone() for k, v in model.decoder.state_dict().items()},
+    )
