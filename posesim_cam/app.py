@@ -211,5 +211,6 @@ def _check_writable(path: Path) -> None:
     probe = folder
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
-    if not os.access(probe, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+    writable = probe.is_dir() and os.access(probe, os.W_OK)
+    if not writable or path.is_dir() or (path.exists() and not os.access(path, os.W_OK)):
         raise UserError(f"Cannot write to {path}", "choose a path in a folder you can write to")

@@ -28,3 +28,11 @@ def require_media(path: Path) -> Path:
 def testdata() -> Path:
     """The folder holding video/, images/ and mocap/."""
     return require_media(testdata_dir())
+
+
+@pytest.fixture(autouse=True)
+def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Keep the user's real library and cache out of reach; share one cache per test session."""
+    home = tmp_path_factory.getbasetemp() / "home"
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))

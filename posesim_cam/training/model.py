@@ -125,7 +125,7 @@ def train_autoencoder(
         optimiser.step()
         schedule.step()
         if progress is not None:
-            progress(step + 1, float(loss))
+            progress(step + 1, float(loss.detach()))
     return model
 
 

@@ -1,0 +1,109 @@
+"""Encoder file format, loading errors, and inference equal to the torch model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from posesim_cam.encoder import (
+    Encoder,
+    EncoderConfig,
+    ScoreCalibration,
+    default_model_path,
+    load_encoder,
+    network_input,
+)
+from posesim_cam.errors import UserError
+from posesim_cam.features import pose_features
+from posesim_cam.training.model import PoseAutoencoder, to_encoder
+
+
+def small_encoder(seed: int = 0) -> tuple[Encoder, PoseAutoencoder]:
+    torch.manual_seed(seed)
+    model = PoseAutoencoder(EncoderConfig(hidden=(32, 16), latent_dim=8))
+    mean = np.full(136, 1.0, np.float32)
+    std = np.full(136, 0.5, np.float32)
+    inputs = np.random.default_rng(seed).normal(size=(50, 153)).astype(np.float32)
+    return to_encoder(model, mean, std, inputs, {"name": "test"}), model
+
+
+def random_poses(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.uniform(0, 400, (n, 17, 2)).astype(np.float32), rng.uniform(0, 1, (n, 17))
+
+
+def test_numpy_inference_equals_torch():
+    encoder, model = small_encoder()
+    features = pose_features(*random_poses(20))
+    x = network_input(features, encoder.feature_mean, encoder.feature_std)
+    with torch.no_grad():
+        expected = model.encoder(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(encoder.raw_latents(features), expected, rtol=1e-4, atol=1e-5)
+
+
+def test_embeddings_are_centred_unit_vectors():
+    encoder, _ = small_encoder()
+    latents = encoder.embed(pose_features(*random_poses(30)))
+    np.testing.assert_allclose(np.linalg.norm(latents, axis=1), 1.0, rtol=1e-5)
+
+
+def test_save_load_round_trip(tmp_path: Path):
+    encoder, _ = small_encoder()
+    path = tmp_path / "enc.pt"
+    encoder.save(path)
+    loaded = load_encoder(path)
+    features = pose_features(*random_poses(10))
+    np.testing.assert_array_equal(loaded.embed(features), encoder.embed(features))
+    assert loaded.version == encoder.version
+    assert loaded.config == encoder.config
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_version_changes_with_weights():
+    a, _ = small_encoder(0)
+    b, _ = small_encoder(1)
+    assert a.version != b.version
+
+
+def test_missing_model_is_a_user_error(tmp_path: Path):
+    with pytest.raises(UserError, match="does not exist"):
+        load_encoder(tmp_path / "nope.pt")
+
+
+def test_foreign_file_is_refused(tmp_path: Path):
+    path = tmp_path / "other.pt"
+    torch.save({"state_dict": {}}, path)
+    with pytest.raises(UserError, match="not a posesim-cam encoder"):
+        load_encoder(path)
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"\x00not a model")
+    with pytest.raises(UserError, match="not a posesim-cam encoder"):
+        load_encoder(junk)
+
+
+def test_newer_format_is_refused_with_a_remedy(tmp_path: Path):
+    encoder, _ = small_encoder()
+    path = tmp_path / "enc.pt"
+    encoder.save(path)
+    payload = torch.load(path, weights_only=True)
+    payload["format_version"] = 99
+    torch.save(payload, path)
+    with pytest.raises(UserError, match="format version 99.*upgrade posesim-cam"):
+        load_encoder(path)
+
+
+def test_calibration_maps_linearly_and_clips():
+    calibration = ScoreCalibration(low=0.2, high=0.8)
+    np.testing.assert_allclose(calibration.score([0.0, 0.2, 0.5, 0.8, 1.0]), [0, 0, 50, 100, 100])
+
+
+def test_shipped_model_loads_and_is_small():
+    path = default_model_path()
+    assert path.is_file(), "models/encoder_v1.pt must ship with the package"
+    assert path.stat().st_size < 5 * 1024 * 1024
+    encoder = load_encoder()
+    assert 0.0 <= encoder.calibration.low < encoder.calibration.high <= 1.0
+    assert encoder.info["name"] == "encoder_v1"
