@@ -43,8 +43,12 @@ def main() -> None:
 
     # Target preparation, empty cache each time.
     prepared = {}
-    for clip in ("dance_1person_30fps.mp4", "squats_1person_5fps.mp4", "lab_dance_view1.mp4",
-                 "lab_dance_view2.mp4"):
+    for clip in (
+        "dance_1person_30fps.mp4",
+        "squats_1person_5fps.mp4",
+        "lab_dance_view1.mp4",
+        "lab_dance_view2.mp4",
+    ):
         path = TESTDATA / "video" / clip
         info = probe_video(path)
         with tempfile.TemporaryDirectory() as cache_dir:
@@ -52,18 +56,22 @@ def main() -> None:
             target = prepare_video(path, encoder, TargetCache(Path(cache_dir)))
             seconds = time.perf_counter() - start
         prepared[clip] = target
-        rows.append((
-            f"prepare {clip} ({info.width}x{info.height}, {info.fps:.0f} fps, {info.duration:.1f} s)",
-            f"{seconds / len(target.poses) * 1000:.1f} ms/frame",
-            f"{info.duration / seconds:.2f}x real time",
-            "goal >= 2x",
-        ))
+        rows.append(
+            (
+                f"prepare {clip} ({info.width}x{info.height}, {info.fps:.0f} fps, {info.duration:.1f} s)",
+                f"{seconds / len(target.poses) * 1000:.1f} ms/frame",
+                f"{info.duration / seconds:.2f}x real time",
+                "goal >= 2x",
+            )
+        )
 
     # Live scoring step per frame: user = lab_dance view 2, target = view 1.
     target = prepared["lab_dance_view1.mp4"]
     user = prepared["lab_dance_view2.mp4"].poses
     window = round(2.0 * target.fps)
-    aligners = [OnlineAligner(target.latents, max_lag=window, max_lead=window // 4) for _ in range(2)]
+    aligners = [
+        OnlineAligner(target.latents, max_lag=window, max_lead=window // 4) for _ in range(2)
+    ]
     step_times: list[float] = []
     repeats = 20
     for _ in range(repeats):
@@ -81,15 +89,26 @@ def main() -> None:
     fast_times: list[float] = []
     for i in range(window, len(user)):
         start = time.perf_counter()
-        align_fastdtw(user_latents[i - window : i + 1], target.latents[max(0, i - window): i + 1])
+        align_fastdtw(user_latents[i - window : i + 1], target.latents[max(0, i - window) : i + 1])
         fast_times.append(time.perf_counter() - start)
     ours_p50, ours_p99 = percentile(step_times, 50) * 1e3, percentile(step_times, 99) * 1e3
     fast_p50 = percentile(fast_times, 50) * 1e3
-    rows.append(("live step: features+encoder+online DTW, x2 orientations",
-                 f"p50 {ours_p50:.3f} ms", f"p99 {ours_p99:.3f} ms", "goal p99 <= 1 ms"))
-    rows.append(("fastdtw on the recent 2 s window, per frame (seed)",
-                 f"p50 {fast_p50:.2f} ms", f"{fast_p50 / ours_p50:.0f}x slower than ours",
-                 "goal >= 20x"))
+    rows.append(
+        (
+            "live step: features+encoder+online DTW, x2 orientations",
+            f"p50 {ours_p50:.3f} ms",
+            f"p99 {ours_p99:.3f} ms",
+            "goal p99 <= 1 ms",
+        )
+    )
+    rows.append(
+        (
+            "fastdtw on the recent 2 s window, per frame (seed)",
+            f"p50 {fast_p50:.2f} ms",
+            f"{fast_p50 / ours_p50:.0f}x slower than ours",
+            "goal >= 20x",
+        )
+    )
 
     # Offline: exact DTW vs fastdtw on whole sequences.
     t_lat = target.latents[target.poses.found]
@@ -99,9 +118,14 @@ def main() -> None:
             start = time.perf_counter()
             result = fn(user_latents, t_lat)
             times.append(time.perf_counter() - start)
-        rows.append((f"offline DTW {len(user_latents)}x{len(t_lat)}: {name}",
-                     f"{statistics.median(times) * 1e3:.2f} ms",
-                     f"cost {result.cost:.2f}", ""))
+        rows.append(
+            (
+                f"offline DTW {len(user_latents)}x{len(t_lat)}: {name}",
+                f"{statistics.median(times) * 1e3:.2f} ms",
+                f"cost {result.cost:.2f}",
+                "",
+            )
+        )
 
     table = Table(title="posesim-cam scoring benchmark")
     for column in ("what", "time", "result", "goal"):

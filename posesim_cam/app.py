@@ -121,9 +121,8 @@ def format_pose_record(record: dict) -> str:
     if record["person"] is None:
         return head + "no person"
     points = ", ".join(
-        f"{name} ({x:.0f}, {y:.0f}) {s:.2f}" for name, (x, y, s) in record["person"][
-            "keypoints"
-        ].items()
+        f"{name} ({x:.0f}, {y:.0f}) {s:.2f}"
+        for name, (x, y, s) in record["person"]["keypoints"].items()
     )
     return head + points
 
@@ -196,8 +195,12 @@ def train_encoder(
             estimator.close()
     settings = TrainSettings() if steps is None else TrainSettings(steps=steps)
     bar = progress("Training", settings.steps) if progress else None
-    model = train_v1(sequences, seed=seed, settings=settings,
-                     progress=(lambda step, loss: bar(step)) if bar else None)
+    model = train_v1(
+        sequences,
+        seed=seed,
+        settings=settings,
+        progress=(lambda step, loss: bar(step)) if bar else None,
+    )
     model.save(out)
     cal = model.info["calibration"]
     return (

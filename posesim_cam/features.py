@@ -134,9 +134,9 @@ def pose_features(keypoints: np.ndarray, scores: np.ndarray | None = None) -> Po
     return PoseFeatures.from_parts(distances, joint_weights)
 
 
-def mirror_keypoints(keypoints: np.ndarray, scores: np.ndarray, width: float) -> tuple[
-    np.ndarray, np.ndarray
-]:
+def mirror_keypoints(
+    keypoints: np.ndarray, scores: np.ndarray, width: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Reflect poses in an image of ``width`` pixels and relabel left/right.
 
     (..., 17, 2), (..., 17) -> the same shapes. Applying it twice gives the input back.

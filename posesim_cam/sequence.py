@@ -69,9 +69,11 @@ class PoseSequence:
                 scores.append(pose.scores)
         shape_k, shape_s = (0, NUM_KEYPOINTS, 2), (0, NUM_KEYPOINTS)
         return cls(
-            np.array(keypoints, np.float32).reshape(-1, *shape_k[1:]) if keypoints
+            np.array(keypoints, np.float32).reshape(-1, *shape_k[1:])
+            if keypoints
             else np.zeros(shape_k, np.float32),
-            np.array(scores, np.float32).reshape(-1, *shape_s[1:]) if scores
+            np.array(scores, np.float32).reshape(-1, *shape_s[1:])
+            if scores
             else np.zeros(shape_s, np.float32),
             float(fps),
             (int(frame_size[0]), int(frame_size[1])),

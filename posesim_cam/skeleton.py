@@ -50,8 +50,10 @@ LIMBS: tuple[tuple[str, int, int], ...] = (
 
 # Index permutation that swaps left and right: mirrored[k] = original[FLIP_INDEX[k]].
 FLIP_INDEX: np.ndarray = np.array(
-    [INDEX[n.replace("left_", "@").replace("right_", "left_").replace("@", "right_")]
-     for n in KEYPOINT_NAMES],
+    [
+        INDEX[n.replace("left_", "@").replace("right_", "left_").replace("@", "right_")]
+        for n in KEYPOINT_NAMES
+    ],
     dtype=np.intp,
 )
 

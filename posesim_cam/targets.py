@@ -190,9 +190,9 @@ class TargetLibrary:
                 return entry
         return None
 
-    def add(self, video: Path, name: str | None = None, replace: bool = False) -> tuple[
-        LibraryEntry, bool
-    ]:
+    def add(
+        self, video: Path, name: str | None = None, replace: bool = False
+    ) -> tuple[LibraryEntry, bool]:
         """Copy ``video`` into the library under ``name``; returns (entry, whether it changed).
 
         Adding the same video under the same name again is a no-op; a different video under a

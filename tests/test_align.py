@@ -127,8 +127,9 @@ def test_online_aligner_matches_offline_subsequence_cost_when_unconstrained():
     acc[0] = cost[0]
     for i in range(1, 10):
         for j in range(15):
-            best = min(acc[i - 1, j], acc[i - 1, j - 1] if j else np.inf,
-                       acc[i, j - 1] if j else np.inf)
+            best = min(
+                acc[i - 1, j], acc[i - 1, j - 1] if j else np.inf, acc[i, j - 1] if j else np.inf
+            )
             acc[i, j] = cost[i, j] + best
     assert aligner._row is not None
     np.testing.assert_allclose(aligner._row, acc[-1] - acc[-1].min(), atol=1e-5)

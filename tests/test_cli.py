@@ -16,7 +16,11 @@ SCRIPT = Path(sys.executable).parent / "posesim-cam"
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     command = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "posesim_cam"]
     return subprocess.run(
-        [*command, *args], capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})}
+        [*command, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -48,9 +52,7 @@ def test_score_plain_output_and_library_names(testdata: Path, tmp_path: Path):
     assert added.returncode == 0 and "Added 'squats'" in added.stdout, added.stderr
     again = cli("targets", "add", str(squats), "--name", "squats", *lib)
     assert again.returncode == 0 and "Already in the library" in again.stdout
-    assert_user_error(
-        cli("targets", "add", str(dance), "--name", "squats", *lib), "--replace"
-    )
+    assert_user_error(cli("targets", "add", str(dance), "--name", "squats", *lib), "--replace")
     listed = cli("targets", "list", *lib)
     assert listed.stdout.startswith("squats")
     scored = cli("score", "squats", str(dance), *lib)

@@ -210,8 +210,14 @@ def train_v1(
     calibration, facts = calibrate(encoder, bank, np.random.default_rng(seed + 1), augment)
     info = {**info, "calibration": facts}
     return Encoder(
-        encoder.config, encoder.layers, encoder.feature_mean, encoder.feature_std,
-        encoder.latent_mean, calibration, info, encoder.decoder_state,
+        encoder.config,
+        encoder.layers,
+        encoder.feature_mean,
+        encoder.feature_std,
+        encoder.latent_mean,
+        calibration,
+        info,
+        encoder.decoder_state,
     )
 
 
