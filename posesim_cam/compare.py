@@ -109,9 +109,9 @@ def compare(
         raise NoPersonError("No person was found in the attempt", "film the whole body, well lit")
     if not target.found.any():
         raise NoPersonError("No person was found in the target", "choose another target video")
-    target_features = _subset(target.features(), target.found)
+    target_features = target.features().select(target.found)
     attempt_valid = attempt.found
-    attempt_features = _subset(attempt.features(), attempt_valid)
+    attempt_features = attempt.features().select(attempt_valid)
 
     candidates = [(False, attempt_features)]
     if mirror:
@@ -154,10 +154,4 @@ def compare(
         per_frame_similarity=per_frame,
         matched_target=matched,
         joints_used=joints,
-    )
-
-
-def _subset(features: PoseFeatures, rows: np.ndarray) -> PoseFeatures:
-    return PoseFeatures(
-        features.distances[rows], features.weights[rows], features.joint_weights[rows]
     )

@@ -55,6 +55,10 @@ class PoseFeatures:
             self.joint_weights[:, FLIP_INDEX],
         )
 
+    def select(self, rows: np.ndarray) -> PoseFeatures:
+        """The poses at ``rows`` (an index or boolean mask over T)."""
+        return PoseFeatures(self.distances[rows], self.weights[rows], self.joint_weights[rows])
+
     def masked(self, joint_mask: np.ndarray) -> PoseFeatures:
         """Drop the joints where ``joint_mask`` (17,) bool is False from every pose."""
         joint_weights = self.joint_weights * joint_mask[None, :].astype(np.float32)

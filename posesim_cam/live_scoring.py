@@ -1,0 +1,230 @@
+"""Scoring a live stream against a playing target, one frame at a time. No I/O, no threads.
+
+Each user frame is embedded as it is and mirrored, and each orientation runs its own online
+DTW (``OnlineAligner``) against the target latents near the playhead, tolerating the lag of a
+follower. The orientation with the higher mean similarity over the attempt so far counts, as in
+the offline comparison. Joints the user keeps out of view (feet below the frame) are masked on
+both sides, and the target's latents are recomputed when that set changes.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from posesim_cam.align import OnlineAligner
+from posesim_cam.compare import MIN_SHARED_JOINTS, MIN_VISIBLE_SHARE, visible_joints
+from posesim_cam.encoder import Encoder
+from posesim_cam.features import joint_weights_from_scores, pose_features
+from posesim_cam.limbs import limb_angle_errors, limb_warnings
+from posesim_cam.pose.base import Pose
+from posesim_cam.scoring import grade
+from posesim_cam.sequence import PoseSequence
+from posesim_cam.skeleton import FLIP_INDEX
+
+
+@dataclass(frozen=True)
+class LiveScore:
+    """The score after one user frame.
+
+    Attributes:
+        similarity: this frame's cosine similarity with its aligned target frame, or None.
+        score: smoothed 0-100 score, or None before anything could be scored.
+        target_index: the target frame this user frame was aligned to, or None.
+        mirrored: whether the mirrored orientation is the one counting.
+        limb_warnings: (len(LIMBS),) bool, limbs far off the aligned target pose, or None.
+    """
+
+    similarity: float | None
+    score: float | None
+    target_index: int | None
+    mirrored: bool
+    limb_warnings: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class AttemptSummary:
+    """The end of an attempt: overall score, timeline and its best and worst seconds."""
+
+    score: float
+    grade: str
+    similarity: float
+    frames: int
+    scored_frames: int
+    mirrored: bool
+    timeline: list[tuple[int, float | None]] = field(default_factory=list)
+    best: list[tuple[int, float]] = field(default_factory=list)
+    worst: list[tuple[int, float]] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "score": round(self.score, 2),
+            "grade": self.grade,
+            "similarity": round(self.similarity, 4),
+            "frames": self.frames,
+            "scored_frames": self.scored_frames,
+            "mirrored": self.mirrored,
+            "timeline": [
+                {"second": s, "score": None if v is None else round(v, 2)} for s, v in self.timeline
+            ],
+            "best": [[s, round(v, 2)] for s, v in self.best],
+            "worst": [[s, round(v, 2)] for s, v in self.worst],
+        }
+
+
+class LiveScorer:
+    """Online scoring of one attempt at one target.
+
+    Args:
+        poses: the target's poses (every frame).
+        encoder: the encoder that embeds both sides.
+        mirror: accept the mirror image of the target (a follower facing the screen).
+        max_lag: seconds the user may trail the target.
+        max_lead: seconds the user may be ahead of it.
+        smoothing: time constant of the displayed score, seconds.
+    """
+
+    def __init__(
+        self,
+        poses: PoseSequence,
+        encoder: Encoder,
+        mirror: bool = True,
+        max_lag: float = 2.0,
+        max_lead: float = 0.5,
+        smoothing: float = 0.5,
+        recent_frames: int = 30,
+    ) -> None:
+        self.poses = poses
+        self.encoder = encoder
+        self.mirror = mirror
+        self.smoothing = smoothing
+        self._target_features = poses.features()
+        self._target_joints = visible_joints(self._target_features.select(poses.found))
+        lag, lead = round(max_lag * poses.fps), round(max_lead * poses.fps)
+        orientations = 2 if mirror else 1
+        self._aligners = [
+            OnlineAligner(np.zeros((len(poses), encoder.config.latent_dim)), lag, lead)
+            for _ in range(orientations)
+        ]
+        self._masks: list[np.ndarray | None] = [None] * orientations
+        self._recent = deque(maxlen=recent_frames)
+        self.reset()
+
+    def reset(self) -> None:
+        """Start a new attempt (restart)."""
+        for aligner in self._aligners:
+            aligner.reset()
+        self._recent.clear()
+        self._times: list[float] = []
+        self._sims: list[list[float]] = [[] for _ in self._aligners]
+        self._smoothed: float | None = None
+        self._last_time: float | None = None
+
+    def _target_latents(self, orientation: int, user_joints: np.ndarray) -> np.ndarray | None:
+        """Target latents masked to the joints both sides show; None if too few are shared."""
+        joints = self._target_joints & (
+            user_joints if orientation == 0 else user_joints[FLIP_INDEX]
+        )
+        if joints.sum() < MIN_SHARED_JOINTS:
+            return None
+        mask = self._masks[orientation]
+        if mask is None or not np.array_equal(mask, joints):
+            latents = np.zeros_like(self._aligners[orientation].target)
+            found = self.poses.found
+            masked = self._target_features.select(found).masked(joints)
+            latents[found] = self.encoder.embed(masked)
+            self._aligners[orientation].target = latents
+            self._masks[orientation] = joints
+        return self._aligners[orientation].target
+
+    def step(self, pose: Pose | None, playhead: int, time: float) -> LiveScore:
+        """Score the user's pose at target frame ``playhead``; ``time`` is target seconds."""
+        self._times.append(time)
+        if pose is None:
+            for sims in self._sims:
+                sims.append(np.nan)
+            return LiveScore(None, self._smoothed, None, self.mirrored, None)
+        self._recent.append(joint_weights_from_scores(pose.scores) > 0)
+        user_joints = np.mean(self._recent, axis=0) >= MIN_VISIBLE_SHARE
+        features = pose_features(pose.keypoints, pose.scores)
+        results: list[tuple[int, float] | None] = []
+        for orientation, aligner in enumerate(self._aligners):
+            view = features if orientation == 0 else features.mirrored()
+            if self._target_latents(orientation, user_joints) is None:
+                results.append(None)
+                self._sims[orientation].append(np.nan)
+                continue
+            mask = self._masks[orientation]
+            assert mask is not None
+            latent = self.encoder.embed(view.masked(mask))[0]
+            index, similarity = aligner.step(latent, playhead)
+            results.append((index, similarity))
+            self._sims[orientation].append(similarity)
+        chosen = 1 if self.mirrored else 0
+        result = results[chosen]
+        if result is None:
+            return LiveScore(None, self._smoothed, None, self.mirrored, None)
+        index, similarity = result
+        self._smooth(float(self.encoder.calibration.score(similarity)), time)
+        warnings = None
+        target_pose = self.poses.pose(index)
+        if target_pose is not None:
+            errors = limb_angle_errors(
+                pose.keypoints,
+                pose.scores,
+                target_pose.keypoints,
+                target_pose.scores,
+                mirrored=self.mirrored,
+            )
+            warnings = limb_warnings(errors)
+        return LiveScore(similarity, self._smoothed, index, self.mirrored, warnings)
+
+    def _smooth(self, score: float, time: float) -> None:
+        if self._smoothed is None or self._last_time is None:
+            self._smoothed = score
+        else:
+            dt = max(time - self._last_time, 0.0)
+            alpha = 1.0 - np.exp(-dt / max(self.smoothing, 1e-6))
+            self._smoothed += alpha * (score - self._smoothed)
+        self._last_time = time
+
+    @property
+    def mirrored(self) -> bool:
+        if len(self._aligners) < 2:
+            return False
+        means = [np.nanmean(s) if np.isfinite(s).any() else -np.inf for s in self._sims]
+        return bool(means[1] > means[0])
+
+    def summary(self, moments: int = 3) -> AttemptSummary:
+        """The attempt so far: overall score, per-second timeline, best and worst seconds."""
+        sims = np.array(self._sims[1 if self.mirrored else 0], np.float64)
+        valid = np.isfinite(sims)
+        similarity = float(sims[valid].mean()) if valid.any() else 0.0
+        calibration = self.encoder.calibration
+        times = np.array(self._times) if self._times else np.zeros(0)
+        timeline: list[tuple[int, float | None]] = []
+        if len(times):
+            # per_second wants evenly spaced frames: bucket by target second instead.
+            seconds = np.floor(np.maximum(times, 0)).astype(int)
+            for second in range(int(seconds.max()) + 1):
+                chosen = (seconds == second) & valid
+                value = float(sims[chosen].mean()) if chosen.any() else None
+                timeline.append(
+                    (second, None if value is None else float(calibration.score(value)))
+                )
+        scored = [(s, v) for s, v in timeline if v is not None]
+        ranked = sorted(scored, key=lambda item: item[1])
+        score = float(calibration.score(similarity)) if valid.any() else 0.0
+        return AttemptSummary(
+            score=score,
+            grade=grade(score),
+            similarity=similarity,
+            frames=len(sims),
+            scored_frames=int(valid.sum()),
+            mirrored=self.mirrored,
+            timeline=timeline,
+            best=ranked[::-1][:moments],
+            worst=ranked[:moments],
+        )
