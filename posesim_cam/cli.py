@@ -87,6 +87,107 @@ def score(
     out.print(app.format_score(result))
 
 
+def _size(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a size like 1280x720") from None
+    return width, height
+
+
+@main.command()
+@click.option("--camera", help="Camera index or device path (default 0).")
+@click.option("--source", help="A video file or stream URL instead of the camera.")
+@click.option("--target", help="Target name or video path (default: first in the library).")
+@click.option(
+    "--output",
+    default="virtualcam",
+    show_default=True,
+    help="Comma-separated: virtualcam, preview, file:OUT.mp4, null.",
+)
+@click.option("--countdown", type=float, help="Seconds before the target starts (3; 0 for files).")
+@click.option("--no-mirror", is_flag=True, help="Do not accept a mirror image of the target.")
+@click.option("--mirror-display", is_flag=True, help="Show the camera picture as a mirror.")
+@click.option("--size", help="Output size, e.g. 1280x720 (default: 1280x720 or 640x480).")
+@click.option("--camera-size", help="Ask the camera for this size, e.g. 1280x720.")
+@click.option("--camera-fps", type=float, help="Ask the camera for this frame rate.")
+@click.option("--realtime", is_flag=True, help="Play a --source file at its own frame rate.")
+@click.option("--loop", is_flag=True, help="Repeat a --source file.")
+@click.option("--device", help="Virtual camera device, e.g. /dev/video10.")
+@click.option("--json", "as_json", is_flag=True, help="Print the session summary as JSON.")
+@click.option("--stats", is_flag=True, help="Print per-stage timings every few seconds.")
+@library_option
+@backend_option
+@model_option
+def run(
+    camera: str | None,
+    source: str | None,
+    target: str | None,
+    output: str,
+    countdown: float | None,
+    no_mirror: bool,
+    mirror_display: bool,
+    size: str | None,
+    camera_size: str | None,
+    camera_fps: float | None,
+    realtime: bool,
+    loop: bool,
+    device: str | None,
+    as_json: bool,
+    stats: bool,
+    library_dir: Path | None,
+    backend: str,
+    model_path: Path | None,
+) -> None:
+    """Score yourself live against a target; send the picture to a virtual camera."""
+    from posesim_cam import live_app
+    from posesim_cam.console import progress_bars
+
+    options = live_app.RunOptions(
+        camera=camera,
+        source=source,
+        target=target,
+        output=output,
+        backend=backend,
+        library_dir=library_dir,
+        model_path=model_path,
+        countdown=countdown,
+        mirror=not no_mirror,
+        mirror_display=mirror_display,
+        size=_size(size),
+        camera_size=_size(camera_size),
+        camera_fps=camera_fps,
+        realtime=realtime,
+        loop=loop,
+        stats=stats,
+        device=device,
+    )
+    with progress_bars() as progress:
+        summary = live_app.run(options, progress)
+    if as_json:
+        click.echo(json.dumps(summary))
+    else:
+        click.echo(live_app.format_summary(summary))
+
+
+@main.command()
+@click.option("--camera", default="0", show_default=True, help="Camera index or device path.")
+@library_option
+@backend_option
+@model_option
+def doctor(camera: str, library_dir: Path | None, backend: str, model_path: Path | None) -> None:
+    """Check the camera, virtual camera, pose backend, encoder and targets."""
+    from posesim_cam import live_app
+
+    failed = False
+    for check in live_app.doctor(camera, model_path, backend, library_dir):
+        click.echo(f"{'ok ' if check.ok else 'FIX'}  {check.name:<15} {check.detail}")
+        failed |= not check.ok
+    sys.exit(1 if failed else 0)
+
+
 @main.command()
 @click.argument("media", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per frame).")
@@ -170,7 +271,3 @@ def train(out: Path, seed: int, steps: int | None, data: Path | None, backend: s
 
     with progress_bars() as progress:
         click.echo(app.train_encoder(out, seed, steps, data, backend, progress))
-
-
-def run() -> None:  # pragma: no cover - console entry for `python -m posesim_cam`
-    sys.exit(main())

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.fakes import FakeBackend, fake_pyvirtualcam
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,3 +39,10 @@ def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     home = tmp_path_factory.getbasetemp() / "home"
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+
+
+@pytest.fixture
+def fake_backend() -> Iterator[type[FakeBackend]]:
+    """A fake pyvirtualcam backend (no v4l2loopback here), registered for this test only."""
+    with fake_pyvirtualcam() as backend:
+        yield backend

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import cv2
 import numpy as np
@@ -24,61 +23,9 @@ from posesim_cam.outputs import (
     register_output,
     virtualcam_remedy,
 )
+from tests.fakes import FailingBackend, FakeBackend
 
 BLUE_BGR = (255, 0, 0)
-
-
-class FakeBackend:
-    """A pyvirtualcam backend that keeps what it is sent (the interface of pyvirtualcam.Backend).
-
-    pyvirtualcam hands ``send`` a flat C-contiguous uint8 array in the format given by
-    ``fourcc``; we keep copies to inspect.
-    """
-
-    instances: ClassVar[list[FakeBackend]] = []
-
-    def __init__(
-        self, *, width: int, height: int, fps: float, fourcc: int, device: str | None, **kw: Any
-    ) -> None:
-        self.width, self.height, self.fps, self.fourcc = width, height, fps, fourcc
-        self._device = device or "fake-cam-0"
-        self.frames: list[np.ndarray] = []
-        self.closed = False
-        FakeBackend.instances.append(self)
-
-    def send(self, frame: np.ndarray) -> None:
-        self.frames.append(frame.copy())
-
-    def close(self) -> None:
-        self.closed = True
-
-    def device(self) -> str:
-        return self._device
-
-    def native_fourcc(self) -> int | None:
-        return None
-
-
-class FailingBackend(FakeBackend):
-    def __init__(self, **kw: Any) -> None:
-        raise RuntimeError("no device for you")
-
-
-@pytest.fixture
-def fake_backend() -> Iterator[type[FakeBackend]]:
-    """Register FakeBackend as the only pyvirtualcam backend, restoring the registry after.
-
-    Registering also catches lookups without a backend name, so this must not leak.
-    """
-    saved = dict(pyvirtualcam.camera.BACKENDS)
-    pyvirtualcam.camera.BACKENDS.clear()
-    pyvirtualcam.register_backend("fake", FakeBackend)
-    FakeBackend.instances = []
-    try:
-        yield FakeBackend
-    finally:
-        pyvirtualcam.camera.BACKENDS.clear()
-        pyvirtualcam.camera.BACKENDS.update(saved)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ is often missed. So this backend works top down and chooses the framing itself:
 * tracking: each frame is cropped to a square around the previous frame's person and only that
   crop goes to MediaPipe, one call a frame;
 * searching (first frame, or the person was lost): the full frame, then overlapping squares at
-  two scales (``crop.search_windows``, at most 9), keeping the most prominent person: the
+  two scales (``crop.search_windows``, at most 8), keeping the most prominent person: the
   largest, weighted by how much of them is visible.
 
 Two MediaPipe graphs do this. Tracking uses a video-mode graph: once it has found the person in
@@ -56,7 +56,7 @@ KEEP_SIDE_RATIO = (0.75, 1.33)
 # 256 (landmarks) pixels, and a person 1/1.5 of a 384 crop is 256 tall; more only costs copying.
 CROP_SIZE = 384
 # While nobody is found, frames after the first full search try this many grid windows each
-# (taking turns), so an empty room costs 3 calls a frame instead of 10.
+# (taking turns), so an empty room costs 3 calls a frame instead of 9.
 IDLE_WINDOWS_PER_FRAME = 2
 
 _QUIET_LOCK = threading.Lock()

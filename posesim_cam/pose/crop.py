@@ -134,10 +134,11 @@ def search_windows(
     size: int = 384,
     overlap: float = 0.25,
 ) -> list[CropWindow]:
-    """Overlapping squares that together cover the frame at two scales (at most 9 windows).
+    """Overlapping squares that together cover the frame at two scales (at most 8 windows).
 
-    Used to find a person too small for a full-frame pass. Coarse scale: squares as tall as
-    the frame's short side, at most 3 along the long side. Fine scale: the smallest squares of
+    Used to find a person too small for a full-frame pass. Coarse scale: the smallest squares
+    at least as tall as the frame's short side, at most 2 (on a 16:9 frame, two squares a
+    little taller than the frame, overlapping in the middle). Fine scale: the smallest squares of
     at least half the short side whose grid needs at most 6 windows (2 x 3 on a 16:9 frame),
     so a person a third of the frame tall fills about half a window. Neighbours overlap by
     ``overlap`` of a side so that a person on a seam is whole in at least one window.
@@ -147,7 +148,7 @@ def search_windows(
     height, width = frame_shape[:2]
     short = min(height, width)
     windows: list[CropWindow] = []
-    for min_side, max_count in ((short, 3), (short / 2, 6)):
+    for min_side, max_count in ((short, 2), (short / 2, 6)):
         side = float(min_side)
         # Grow the squares by 5 % steps until the grid fits in max_count windows.
         while True:

@@ -1,0 +1,133 @@
+"""The live session end to end: real video as the camera, real MediaPipe, fake virtual camera."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from posesim_cam import app, live_app
+from posesim_cam.capture import CameraSource
+from posesim_cam.compose import Compositor
+from posesim_cam.config import data_dir
+from posesim_cam.encoder import load_encoder
+from posesim_cam.errors import UserError
+from posesim_cam.live import LiveSession, LiveSettings
+from posesim_cam.outputs import NullOutput
+from posesim_cam.pose.base import create_backend
+from posesim_cam.records import RecordStore
+from tests.fakes import FakeBackend
+from tests.test_cli import assert_user_error, cli
+
+
+def video(testdata: Path, name: str) -> str:
+    return str(testdata / "video" / name)
+
+
+def sessions() -> list[Path]:
+    return sorted((data_dir() / "sessions").glob("*.json"))
+
+
+def test_following_the_target_scores_high_and_frames_reach_the_virtual_camera(
+    testdata: Path, fake_backend: type[FakeBackend]
+):
+    before = len(sessions())
+    squats = video(testdata, "squats_1person_5fps.mp4")
+    summary = live_app.run(live_app.RunOptions(source=squats, target=squats, output="virtualcam"))
+    (camera,) = fake_backend.instances
+    assert (camera.width, camera.height) == (1280, 720)  # an HD source gives an HD camera
+    assert len(camera.frames) == summary["frames"] == 65  # a file drops no frames
+    assert all(f.dtype == np.uint8 and f.size == 1280 * 720 * 3 for f in camera.frames)
+    assert camera.closed
+    assert summary["score"] >= 85, summary
+    assert summary["fps"] > 0
+    records = sessions()
+    assert len(records) == before + 1
+    record = json.loads(records[-1].read_text())
+    assert record["score"] == summary["score"] and record["target"] == "squats_1person_5fps"
+
+
+def test_a_different_movement_scores_low(testdata: Path):
+    squats = video(testdata, "squats_1person_5fps.mp4")
+    same = live_app.run(live_app.RunOptions(source=squats, target=squats, output="null"))
+    different = live_app.run(
+        live_app.RunOptions(source=video(testdata, "dance_1person_30fps.mp4"), target=squats,
+                            output="null")
+    )
+    assert different["score"] <= 40, different
+    assert same["score"] - different["score"] >= 40
+
+
+def test_stopping_a_camera_session_writes_the_record(testdata: Path):
+    encoder = load_encoder()
+    target_video = video(testdata, "dance_1person_30fps.mp4")
+    target = app.load_target(target_video, None, "blazepose", encoder)
+    # A video file opened as a camera: newest-frame-wins capture, frames dropped when late.
+    source = CameraSource(target_video)
+    output = NullOutput()
+    records = RecordStore(data_dir())
+    session = LiveSession(
+        source, create_backend("blazepose"), encoder, [output], Compositor(640, 480),
+        lambda name: target, [], records, LiveSettings(countdown=0.0),
+    )
+    timer = threading.Timer(2.5, session.stop)
+    timer.start()
+    before = len(sessions())
+    try:
+        summary = session.run(first_target=target_video)
+    finally:
+        timer.cancel()
+        source.close()
+    assert summary["frames"] > 5 and output.frames_sent > 5
+    assert len(sessions()) == before + 1
+    assert records.personal_best(target.sha) is not None
+
+
+def test_control_methods_pause_restart_and_switch_targets(testdata: Path):
+    encoder = load_encoder()
+    names = {"squats": video(testdata, "squats_1person_5fps.mp4"),
+             "dance": video(testdata, "dance_1person_30fps.mp4")}
+    loaded = {n: app.load_target(p, None, "blazepose", encoder) for n, p in names.items()}
+    from posesim_cam.capture import FileSource
+
+    source = FileSource(names["dance"])
+    session = LiveSession(
+        source, create_backend("blazepose"), encoder, [NullOutput()], Compositor(640, 480),
+        lambda name: loaded[name], ["squats", "dance"], RecordStore(data_dir()),
+        LiveSettings(countdown=0.0, drop_frames=False),
+    )
+    session.next_target()  # applied before the first frame: squats -> dance
+    session.pause()
+    summary = session.run()
+    assert session.target_name == loaded["dance"].name != loaded["squats"].name
+    # Paused from the first frame on: nothing was scored, so no attempt summary.
+    assert summary["score"] is None and summary["frames"] == 120
+
+
+def test_unknown_target_is_a_user_error(testdata: Path):
+    with pytest.raises(UserError, match="neither a target in the library"):
+        live_app.run(live_app.RunOptions(source=video(testdata, "dance_1person_30fps.mp4"),
+                                         target="no-such-target", output="null"))
+
+
+def test_run_cli_prints_the_summary_as_the_last_json_line(testdata: Path):
+    squats = video(testdata, "squats_1person_5fps.mp4")
+    result = cli("run", "--source", squats, "--target", squats, "--output", "null", "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert {"score", "frames", "fps"} <= summary.keys() and summary["frames"] == 65
+
+
+def test_run_without_a_virtual_camera_device_says_how_to_get_one(testdata: Path):
+    squats = video(testdata, "squats_1person_5fps.mp4")
+    result = cli("run", "--source", squats, "--target", squats)
+    assert_user_error(result, "v4l2loopback", "exclusive_caps=1")
+
+
+def test_run_with_a_missing_camera(testdata: Path):
+    squats = video(testdata, "squats_1person_5fps.mp4")
+    result = cli("run", "--camera", "57", "--target", squats, "--output", "null")
+    assert_user_error(result, "camera")
