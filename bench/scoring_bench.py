@@ -58,7 +58,8 @@ def main() -> None:
         prepared[clip] = target
         rows.append(
             (
-                f"prepare {clip} ({info.width}x{info.height}, {info.fps:.0f} fps, {info.duration:.1f} s)",
+                f"prepare {clip} ({info.width}x{info.height}, "
+                f"{info.fps:.0f} fps, {info.duration:.1f} s)",
                 f"{seconds / len(target.poses) * 1000:.1f} ms/frame",
                 f"{info.duration / seconds:.2f}x real time",
                 "goal >= 2x",

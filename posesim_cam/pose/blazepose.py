@@ -69,9 +69,10 @@ def _quiet_native_stderr() -> Iterator[None]:
     """Point file descriptor 2 at /dev/null for the duration.
 
     MediaPipe's C++ code (absl logging, TF Lite) writes start-up notes straight to fd 2, where
-    Python cannot filter them, and absl ignores GLOG_minloglevel. Used only around a graph's
-    creation and first calls, so other threads' messages are hidden for moments at most.
-    POSESIM_MEDIAPIPE_LOGS=1 shows them. Nested and concurrent use is counted.
+    Python cannot filter them, and no environment variable turns them off. Used only around a
+    graph's creation and its first calls (until it first finds somebody, a few dozen calls at
+    most), so other threads' messages are hidden only then. POSESIM_MEDIAPIPE_LOGS=1 shows
+    them. Nested and concurrent use is counted.
     """
     global _QUIET_DEPTH, _SAVED_STDERR_FD
     if os.environ.get("POSESIM_MEDIAPIPE_LOGS") == "1":
@@ -79,14 +80,15 @@ def _quiet_native_stderr() -> Iterator[None]:
         return
     with _QUIET_LOCK:
         if _QUIET_DEPTH == 0:
-            # Without a real fd 2 (some embedded interpreters) there is nothing to quiet.
-            with contextlib.suppress(OSError, ValueError):
+            # Without a usable fd 2 (some embedded interpreters) there is nothing to quiet.
+            with contextlib.suppress(OSError, ValueError, AttributeError):
                 sys.stderr.flush()
-                saved = os.dup(2)
                 devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, 2)
-                os.close(devnull)
-                _SAVED_STDERR_FD = saved
+                try:
+                    _SAVED_STDERR_FD = os.dup(2)
+                    os.dup2(devnull, 2)
+                finally:
+                    os.close(devnull)
         _QUIET_DEPTH += 1
     try:
         yield
@@ -113,10 +115,9 @@ class _Graph:
     _QUIET_CALLS = 30
 
     def __init__(self, video: bool, min_confidence: float) -> None:
-        # Quiet defaults for the C++ loggers that read the environment; must precede the
-        # first import of mediapipe.
-        os.environ.setdefault("GLOG_minloglevel", "2")
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        # Imported here, not at module level: the import is slow, and its log lines belong in
+        # the quiet block. (GLOG_minloglevel and TF_CPP_MIN_LOG_LEVEL were tried: mediapipe
+        # 0.10.21 logs through absl and TF Lite's own logger, which ignore both.)
         with _quiet_native_stderr():
             from mediapipe.python.solutions import pose as mp_pose
 
@@ -161,8 +162,8 @@ class _Graph:
         """Make a video graph drop the person it tracks, without restarting it.
 
         MediaPipe's ``reset`` restarts the graph, after which the first call takes ~100 ms to
-        rebuild the interpreters; a call on a small black image (the tracked person is not
-        there, so it loses them) takes a few milliseconds.
+        rebuild the interpreters; one call on a small black image (the tracked person is not
+        there, so it loses them) is one landmark pass, ~20 ms.
         """
         if self.holding:
             self.run(np.zeros((64, 64, 3), np.uint8))
@@ -257,6 +258,8 @@ class BlazePoseEstimator:
         static_image: True for unrelated stills (each call searches the whole image); False for
             the frames of one video or camera in order (tracking; ``reset`` between videos).
         min_confidence: MediaPipe's detection and tracking thresholds, in [0, 1].
+
+    Not thread-safe: use one estimator per thread.
     """
 
     name = "blazepose"

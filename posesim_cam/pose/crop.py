@@ -48,9 +48,13 @@ class CropWindow:
         on the small crop, cheaper than converting the whole frame).
         """
         scale = self.size / self.side
-        # Output pixel (u, v) samples frame point (x0 + u / scale, y0 + v / scale).
+        # In continuous coordinates (0 at a pixel's outer edge, as MediaPipe's normalised ones
+        # are) crop point c is frame point x0 + c / scale; OpenCV indexes pixel centres, hence
+        # the half-pixel terms: u + 0.5 = scale * (x + 0.5 - x0).
+        shift = 0.5 * scale - 0.5
         matrix = np.array(
-            [[scale, 0.0, -self.x0 * scale], [0.0, scale, -self.y0 * scale]], np.float64
+            [[scale, 0.0, shift - self.x0 * scale], [0.0, scale, shift - self.y0 * scale]],
+            np.float64,
         )
         # Area averaging would be better for strong shrinking, but warpAffine has none; linear
         # is what the network's own resize uses and is fast.
@@ -67,7 +71,8 @@ class CropWindow:
         return crop
 
     def to_frame(self, xy_normalized: np.ndarray) -> np.ndarray:
-        """Map (N, 2) coordinates normalised to the window ([0, 1] inside it) to frame pixels."""
+        """Map (N, 2) coordinates normalised to the window ([0, 1] inside it) to frame pixels
+        (continuous: 0 is the frame's outer edge, pixel i spans i to i + 1)."""
         xy = np.asarray(xy_normalized, np.float32)
         return xy * np.float32(self.side) + np.array([self.x0, self.y0], np.float32)
 
