@@ -24,9 +24,12 @@ for _k, (_i, _j) in enumerate(PAIRS):
 # Index permutation of the 136 distances that swaps the person's left and right.
 PAIR_FLIP_INDEX: np.ndarray = _PAIR_FLIP
 
-_TORSO_SIDES = (
-    (INDEX["left_shoulder"], INDEX["left_hip"]),
-    (INDEX["right_shoulder"], INDEX["right_hip"]),
+# Positions in the 136 pairs of the two torso sides (shoulder to hip, left and right).
+_TORSO_SIDE_PAIRS = np.array(
+    [
+        _pair_index[(INDEX["left_shoulder"], INDEX["left_hip"])],
+        _pair_index[(INDEX["right_shoulder"], INDEX["right_hip"])],
+    ]
 )
 
 
@@ -87,30 +90,22 @@ def pairwise_distances(keypoints: np.ndarray) -> np.ndarray:
     return np.sqrt((diff * diff).sum(axis=-1))
 
 
-def body_scale(keypoints: np.ndarray, joint_weights: np.ndarray) -> np.ndarray:
-    """Length used to normalise distances, per pose: (T, 17, D), (T, 17) -> (T,).
+def body_scale(distances: np.ndarray, joint_weights: np.ndarray) -> np.ndarray:
+    """Length used to normalise distances, per pose: (T, 136), (T, 17) -> (T,).
 
     The mean length of the two torso sides (shoulder to hip): it changes little as a person
     turns away from the camera, unlike shoulder width. Where no torso side is visible, the
     root mean square of the visible distances stands in (scaled to the same typical size).
     """
-    lengths = []
-    valid = []
-    for a, b in _TORSO_SIDES:
-        lengths.append(np.linalg.norm(keypoints[:, a] - keypoints[:, b], axis=-1))
-        valid.append((joint_weights[:, a] > 0) & (joint_weights[:, b] > 0))
-    lengths_arr = np.stack(lengths, axis=1)
-    valid_arr = np.stack(valid, axis=1)
-    count = valid_arr.sum(axis=1)
-    torso = np.where(count > 0, (lengths_arr * valid_arr).sum(axis=1) / np.maximum(count, 1), 0.0)
-
-    distances = pairwise_distances(keypoints)
     pair_valid = (joint_weights[:, PAIRS[:, 0]] > 0) & (joint_weights[:, PAIRS[:, 1]] > 0)
+    sides = pair_valid[:, _TORSO_SIDE_PAIRS]
+    count = sides.sum(axis=1)
+    torso = (distances[:, _TORSO_SIDE_PAIRS] * sides).sum(axis=1) / np.maximum(count, 1)
     n = pair_valid.sum(axis=1)
     rms = np.sqrt((distances**2 * pair_valid).sum(axis=1) / np.maximum(n, 1))
     # Typical ratio of the RMS pair distance to the torso side for a standing adult.
     fallback = rms / 1.6
-    scale = np.where(torso > 1e-6, torso, fallback)
+    scale = np.where((count > 0) & (torso > 1e-6), torso, fallback)
     return np.maximum(scale, 1e-6).astype(np.float32)
 
 
@@ -133,8 +128,8 @@ def pose_features(keypoints: np.ndarray, scores: np.ndarray | None = None) -> Po
         scores = np.ones(keypoints.shape[:2], np.float32)
     scores = np.asarray(scores, np.float32).reshape(keypoints.shape[:2])
     joint_weights = joint_weights_from_scores(scores)
-    scale = body_scale(keypoints, joint_weights)
-    distances = pairwise_distances(keypoints) / scale[:, None]
+    distances = pairwise_distances(keypoints)
+    distances /= body_scale(distances, joint_weights)[:, None]
     return PoseFeatures.from_parts(distances, joint_weights)
 
 

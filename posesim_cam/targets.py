@@ -28,6 +28,10 @@ from posesim_cam.video import probe_video
 ProgressFactory = Callable[[str, int], Callable[[int], None]]
 """Called with (description, total frames); returns a callback taking frames done."""
 
+# Poses are estimated at most this often per second of a prepared video, and interpolated in
+# between: scoring needs no more, and preparation of a 60 fps video costs a quarter.
+ANALYSIS_FPS = 15.0
+
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_. ")
 
 
@@ -76,10 +80,10 @@ class TargetCache:
         self.root = root
 
     def _poses_path(self, sha: str, backend: str) -> Path:
-        return self.root / f"{sha}.{backend}.poses.npz"
+        return self.root / f"{sha}.{backend}.{ANALYSIS_FPS:g}fps.poses.npz"
 
     def _latents_path(self, sha: str, backend: str, encoder_version: str) -> Path:
-        return self.root / f"{sha}.{backend}.{encoder_version}.latents.npy"
+        return self.root / f"{sha}.{backend}.{ANALYSIS_FPS:g}fps.{encoder_version}.latents.npy"
 
     def load_poses(self, sha: str, backend: str) -> PoseSequence | None:
         path = self._poses_path(sha, backend)
@@ -129,7 +133,7 @@ def prepare_video(
         estimator = create_backend(backend)
         try:
             callback = progress(f"Preparing {video.name}", info.frame_count) if progress else None
-            poses = extract_poses(video, estimator, callback)
+            poses = extract_poses(video, estimator, callback, max_fps=ANALYSIS_FPS)
         finally:
             estimator.close()
         cache.save_poses(sha, backend, poses)

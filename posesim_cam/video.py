@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -64,14 +67,19 @@ def probe_video(path: str | Path) -> VideoInfo:
         cap.release()
 
 
-def iter_frames(path: str | Path) -> Iterator[tuple[float, np.ndarray]]:
-    """Yield (timestamp in seconds, BGR frame) for every frame of the video at ``path``."""
+def iter_frames(path: str | Path, every: int = 1) -> Iterator[tuple[float, np.ndarray | None]]:
+    """Yield (timestamp in seconds, BGR frame) for every frame of the video at ``path``.
+
+    With ``every`` > 1 only every ``every``-th frame is converted to an image; the others are
+    decoded but yielded as None (cheaper), so the caller still sees every timestamp.
+    """
     info = probe_video(path)
     cap = _open(Path(path))
     try:
         index = 0
         while True:
-            ok, frame = cap.read()
+            wanted = index % every == 0
+            ok, frame = cap.read() if wanted else (cap.grab(), None)
             if not ok:
                 break
             yield index / info.fps, frame
@@ -93,3 +101,46 @@ def read_image(path: str | Path) -> np.ndarray:
 
 def is_image_path(path: str | Path) -> bool:
     return Path(path).suffix.lower() in IMAGE_SUFFIXES
+
+
+T = TypeVar("T")
+_DONE = object()
+
+
+def prefetched(items: Iterator[T], depth: int = 4) -> Iterator[T]:
+    """Run ``items`` in a background thread, ``depth`` ahead of the consumer.
+
+    Video decoding releases the GIL, so decoding the next frames overlaps with pose inference
+    on the other core. Exceptions from ``items`` are re-raised in the consumer.
+    """
+    slots: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        slots.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            slots.put(_DONE)
+        except BaseException as error:  # handed to the consumer
+            slots.put(error)
+
+    worker = threading.Thread(target=produce, name="prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = slots.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=5)

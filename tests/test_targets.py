@@ -39,8 +39,8 @@ def test_preparation_is_cached_by_content(tmp_path: Path, squats: Path, encoder)
     assert len(first.poses) == 65 and first.poses.found.mean() >= 0.95
     assert warm < cold / 5
     assert sorted(p.name.split(".", 1)[1] for p in (tmp_path / "cache").iterdir()) == [
-        f"blazepose.{encoder.version}.latents.npy",
-        "blazepose.poses.npz",
+        f"blazepose.15fps.{encoder.version}.latents.npy",
+        "blazepose.15fps.poses.npz",
     ]
 
 
@@ -100,3 +100,38 @@ def test_unreadable_library_index_is_a_user_error(tmp_path: Path):
     (root / "library.json").write_text("{ not json")
     with pytest.raises(UserError, match="cannot be read"):
         TargetLibrary(root).entries()
+
+
+def test_interpolation_between_analysed_frames():
+    from posesim_cam.sequence import PoseSequence, interpolate_missing
+
+    keypoints = np.zeros((7, 17, 2), np.float32)
+    scores = np.zeros((7, 17), np.float32)
+    keypoints[0], scores[0] = 10.0, 1.0
+    keypoints[3], scores[3] = 40.0, 0.4
+    # frame 6 analysed, nobody found
+    analysed = np.array([True, False, False, True, False, False, True])
+    filled = interpolate_missing(PoseSequence(keypoints, scores, 30.0, (64, 64)), analysed)
+    np.testing.assert_allclose(filled.keypoints[1:3, 0, 0], [20.0, 30.0])
+    np.testing.assert_allclose(filled.scores[1:3, 0], [0.8, 0.6])
+    # next to a frame without a person: the nearer analysed frame is copied
+    assert filled.scores[4, 0] == pytest.approx(0.4) and filled.scores[5, 0] == 0.0
+
+
+def test_sixty_fps_video_is_analysed_at_fifteen(testdata: Path, tmp_path: Path, encoder):
+    from posesim_cam.pose.base import create_backend
+    from posesim_cam.sequence import extract_poses
+
+    video = testdata / "video" / "lab_dance_view1.mp4"
+    estimator = create_backend("blazepose")
+    calls = []
+    original = estimator.estimate
+    estimator.estimate = lambda frame: calls.append(1) or original(frame)  # type: ignore[method-assign]
+    poses = extract_poses(video, estimator, max_fps=15.0)
+    estimator.close()
+    assert len(poses) == 100 and len(calls) == 25
+    assert poses.found.all()
+    # interpolated frames lie between their analysed neighbours
+    k = poses.keypoints
+    lo, hi = np.minimum(k[0], k[4]), np.maximum(k[0], k[4])
+    assert ((k[1:4] >= lo - 1e-3) & (k[1:4] <= hi + 1e-3)).all()
