@@ -54,8 +54,9 @@ def test_a_different_movement_scores_low(testdata: Path):
     squats = video(testdata, "squats_1person_5fps.mp4")
     same = live_app.run(live_app.RunOptions(source=squats, target=squats, output="null"))
     different = live_app.run(
-        live_app.RunOptions(source=video(testdata, "dance_1person_30fps.mp4"), target=squats,
-                            output="null")
+        live_app.RunOptions(
+            source=video(testdata, "dance_1person_30fps.mp4"), target=squats, output="null"
+        )
     )
     assert different["score"] <= 40, different
     assert same["score"] - different["score"] >= 40
@@ -70,8 +71,15 @@ def test_stopping_a_camera_session_writes_the_record(testdata: Path):
     output = NullOutput()
     records = RecordStore(data_dir())
     session = LiveSession(
-        source, create_backend("blazepose"), encoder, [output], Compositor(640, 480),
-        lambda name: target, [], records, LiveSettings(countdown=0.0),
+        source,
+        create_backend("blazepose"),
+        encoder,
+        [output],
+        Compositor(640, 480),
+        lambda name: target,
+        [],
+        records,
+        LiveSettings(countdown=0.0),
     )
     timer = threading.Timer(2.5, session.stop)
     timer.start()
@@ -88,15 +96,23 @@ def test_stopping_a_camera_session_writes_the_record(testdata: Path):
 
 def test_control_methods_pause_restart_and_switch_targets(testdata: Path):
     encoder = load_encoder()
-    names = {"squats": video(testdata, "squats_1person_5fps.mp4"),
-             "dance": video(testdata, "dance_1person_30fps.mp4")}
+    names = {
+        "squats": video(testdata, "squats_1person_5fps.mp4"),
+        "dance": video(testdata, "dance_1person_30fps.mp4"),
+    }
     loaded = {n: app.load_target(p, None, "blazepose", encoder) for n, p in names.items()}
     from posesim_cam.capture import FileSource
 
     source = FileSource(names["dance"])
     session = LiveSession(
-        source, create_backend("blazepose"), encoder, [NullOutput()], Compositor(640, 480),
-        lambda name: loaded[name], ["squats", "dance"], RecordStore(data_dir()),
+        source,
+        create_backend("blazepose"),
+        encoder,
+        [NullOutput()],
+        Compositor(640, 480),
+        lambda name: loaded[name],
+        ["squats", "dance"],
+        RecordStore(data_dir()),
         LiveSettings(countdown=0.0, drop_frames=False),
     )
     session.next_target()  # applied before the first frame: squats -> dance
@@ -109,8 +125,13 @@ def test_control_methods_pause_restart_and_switch_targets(testdata: Path):
 
 def test_unknown_target_is_a_user_error(testdata: Path):
     with pytest.raises(UserError, match="neither a target in the library"):
-        live_app.run(live_app.RunOptions(source=video(testdata, "dance_1person_30fps.mp4"),
-                                         target="no-such-target", output="null"))
+        live_app.run(
+            live_app.RunOptions(
+                source=video(testdata, "dance_1person_30fps.mp4"),
+                target="no-such-target",
+                output="null",
+            )
+        )
 
 
 def test_run_cli_prints_the_summary_as_the_last_json_line(testdata: Path):
@@ -131,3 +152,60 @@ def test_run_with_a_missing_camera(testdata: Path):
     squats = video(testdata, "squats_1person_5fps.mp4")
     result = cli("run", "--camera", "57", "--target", squats, "--output", "null")
     assert_user_error(result, "camera")
+
+
+def test_a_camera_that_drops_out_shows_camera_lost_and_comes_back():
+    from tests.test_capture import FakeCamera, wait_until
+
+    camera = FakeCamera(fps=60.0, die_after=15)
+    source = CameraSource(0, opener=camera.open, reconnect_interval=0.05)
+    phases: list[str] = []
+    compositor = Compositor(640, 480)
+    compose = compositor.compose
+
+    def spy(image, hud):  # type: ignore[no-untyped-def]
+        phases.append(hud.phase)
+        return compose(image, hud)
+
+    compositor.compose = spy  # type: ignore[method-assign]
+    output = NullOutput()
+    session = LiveSession(
+        source,
+        create_backend("blazepose"),
+        load_encoder(),
+        [output],
+        compositor,
+        lambda name: None,
+        [],
+        RecordStore(data_dir()),
+        LiveSettings(),  # type: ignore[arg-type]
+    )
+    runner = threading.Thread(target=session.run)
+    runner.start()
+    try:
+        assert wait_until(lambda: "camera_lost" in phases, 10.0), phases[-5:]
+        camera.plugged.set()
+        lost_at = len(phases)
+        assert wait_until(lambda: any(p != "camera_lost" for p in phases[lost_at:]), 10.0), (
+            "frames never came back after the camera returned"
+        )
+    finally:
+        session.stop()
+        runner.join(timeout=10)
+        source.close()
+    assert not runner.is_alive()
+    assert phases[0] == "idle"  # no target: the camera picture still goes out
+
+
+def test_doctor_names_what_to_fix_here(fake_backend: type[FakeBackend]):
+    checks = {c.name: c for c in live_app.doctor(camera=57)}
+    assert not checks["camera"].ok and "camera" in checks["camera"].detail.lower()
+    assert checks["virtual camera"].ok  # the fake backend stands in for v4l2loopback
+    assert checks["pose backend"].ok and checks["encoder"].ok
+    assert not checks["targets"].ok and "targets add" in checks["targets"].detail
+
+
+def test_doctor_cli_without_a_virtual_camera_exits_1():
+    result = cli("doctor", "--camera", "57")
+    assert result.returncode == 1
+    assert "v4l2loopback" in result.stdout and "Traceback" not in result.stderr
