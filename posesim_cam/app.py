@@ -50,8 +50,14 @@ def score_videos(
     mirror: bool,
     aligner: str,
     progress: ProgressFactory | None = None,
+    render: Path | None = None,
 ) -> ScoreResult:
-    """Score the attempt video against a target (library name or video path)."""
+    """Score the attempt video against a target (library name or video path).
+
+    With ``render``, also write the composited video of the pair (see render.py).
+    """
+    if render is not None:
+        _check_writable(render)
     encoder = load_encoder(model_path)
     prepared_target = _with_role(
         "target", lambda: load_target(target, library_dir, backend, encoder, progress)
@@ -60,7 +66,14 @@ def score_videos(
         "attempt",
         lambda: prepare_video(attempt, encoder, target_cache(), backend, None, progress),
     )
-    return compare(prepared_target.poses, prepared_attempt.poses, encoder, mirror, aligner)
+    result = compare(prepared_target.poses, prepared_attempt.poses, encoder, mirror, aligner)
+    if render is not None:
+        from posesim_cam.render import render_comparison
+
+        render_comparison(
+            prepared_target, prepared_attempt, result, render, encoder.calibration, progress
+        )
+    return result
 
 
 def _with_role(role: str, load):  # type: ignore[no-untyped-def]

@@ -60,6 +60,11 @@ def main() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.option("--no-mirror", is_flag=True, help="Do not accept a mirror image of the target.")
 @click.option("--aligner", default="exact", show_default=True, help="exact or fastdtw.")
+@click.option(
+    "--render",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the composited video (attempt, target, HUD) to this mp4.",
+)
 @library_option
 @backend_option
 @model_option
@@ -69,6 +74,7 @@ def score(
     as_json: bool,
     no_mirror: bool,
     aligner: str,
+    render: Path | None,
     library_dir: Path | None,
     backend: str,
     model_path: Path | None,
@@ -79,7 +85,15 @@ def score(
 
     with progress_bars() as progress:
         result = app.score_videos(
-            target, attempt, library_dir, backend, model_path, not no_mirror, aligner, progress
+            target,
+            attempt,
+            library_dir,
+            backend,
+            model_path,
+            not no_mirror,
+            aligner,
+            progress,
+            render,
         )
     if as_json:
         click.echo(json.dumps(result.to_dict()))

@@ -321,6 +321,13 @@ class FileOutput:
         else:
             self._temp_path.unlink(missing_ok=True)
 
+    def discard(self) -> None:
+        """Stop and delete what was written (a render that failed half way)."""
+        if self._writer is not None:
+            self._writer.release()
+            self._writer = None
+        self._temp_path.unlink(missing_ok=True)
+
 
 class NullOutput:
     """Discards frames, counting them (benchmarks and tests)."""

@@ -121,3 +121,28 @@ def test_wrong_model_file(tmp_path: Path, testdata: Path):
     assert_user_error(
         cli("score", str(squats), str(squats), "--model", str(bogus)), "not a posesim-cam encoder"
     )
+
+
+def test_score_render_writes_the_composition(testdata: Path, tmp_path: Path):
+    import cv2
+
+    target = testdata / "video" / "dance_1person_30fps.mp4"
+    out = tmp_path / "render.mp4"
+    result = cli("score", str(target), str(target), "--render", str(out), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["score"] >= 95
+    video = cv2.VideoCapture(str(out))
+    frames = int(video.get(cv2.CAP_PROP_FRAME_COUNT))
+    assert (video.get(cv2.CAP_PROP_FRAME_WIDTH), video.get(cv2.CAP_PROP_FRAME_HEIGHT)) == (640, 480)
+    assert frames == 120 + 60  # every attempt frame, then 2 s of the summary card
+    ok, first = video.read()
+    assert ok and first.std() > 10  # a real picture, not a blank frame
+    assert [p.name for p in tmp_path.iterdir()] == ["render.mp4"]  # no temporary file left
+
+
+def test_score_render_to_an_unwritable_path(testdata: Path, tmp_path: Path):
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    target = testdata / "video" / "squats_1person_5fps.mp4"
+    result = cli("score", str(target), str(target), "--render", str(blocker / "out.mp4"))
+    assert_user_error(result, "Cannot write", "out.mp4")

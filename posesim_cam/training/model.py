@@ -26,12 +26,16 @@ class Batch:
         view_a, view_b: (B, 153) network inputs of two corrupted views of each pose.
         clean: (B, 136) standardised clean distances (the reconstruction target).
         clean_mask: (B, 136) 1 where the clean distance exists.
+        clean_b, clean_mask_b: view b's own target and mask where it differs from view a's
+            (e.g. a view with left and right relabelled); None: the same as ``clean``.
     """
 
     view_a: np.ndarray
     view_b: np.ndarray
     clean: np.ndarray
     clean_mask: np.ndarray
+    clean_b: np.ndarray | None = None
+    clean_mask_b: np.ndarray | None = None
 
 
 BatchSampler = Callable[[np.random.Generator, int], Batch]
@@ -113,10 +117,12 @@ def train_autoencoder(
         view_b = torch.from_numpy(batch.view_b)
         clean = torch.from_numpy(batch.clean)
         mask = torch.from_numpy(batch.clean_mask)
+        clean_b = clean if batch.clean_b is None else torch.from_numpy(batch.clean_b)
+        mask_b = mask if batch.clean_mask_b is None else torch.from_numpy(batch.clean_mask_b)
         za, recon_a = model(view_a)
         zb, recon_b = model(view_b)
         recon = ((recon_a - clean) ** 2 * mask).sum() / mask.sum().clamp(min=1)
-        recon = recon + ((recon_b - clean) ** 2 * mask).sum() / mask.sum().clamp(min=1)
+        recon = recon + ((recon_b - clean_b) ** 2 * mask_b).sum() / mask_b.sum().clamp(min=1)
         loss = settings.reconstruction_weight * 0.5 * recon
         if settings.contrastive_weight > 0:
             loss = loss + settings.contrastive_weight * info_nce(za, zb, clean, settings)
