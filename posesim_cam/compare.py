@@ -13,7 +13,7 @@ from posesim_cam.align import Alignment, get_aligner
 from posesim_cam.encoder import Encoder
 from posesim_cam.errors import NoPersonError, UserError
 from posesim_cam.features import PoseFeatures
-from posesim_cam.scoring import TimelinePoint, grade, per_second
+from posesim_cam.scoring import Outcome, TimelinePoint, per_second
 from posesim_cam.sequence import PoseSequence
 from posesim_cam.skeleton import FLIP_INDEX
 
@@ -24,51 +24,19 @@ MIN_SHARED_JOINTS = 6
 
 
 @dataclass(frozen=True)
-class ScoreResult:
-    """The outcome of comparing an attempt with a target.
+class ScoreResult(Outcome):
+    """An offline comparison: the Outcome plus what each attempt frame was matched with.
 
     Attributes:
-        score: 0-100 overall score.
-        similarity: mean cosine similarity of the attempt's frames with their aligned targets.
-        frames: frames in the attempt; scored_frames: those with a person in them.
-        mirrored: whether the attempt was scored as the target's mirror image.
-        timeline: one point per second of the attempt.
         per_frame_similarity: (frames,) float32, NaN where nobody was found.
-        matched_target: (frames,) int, the target frame each attempt frame was aligned to.
+        matched_target: (frames,) int, the target frame each attempt frame was aligned to
+            (-1 where nobody was found).
         joints_used: (17,) bool, the joints that took part.
     """
 
-    score: float
-    similarity: float
-    frames: int
-    scored_frames: int
-    mirrored: bool
-    timeline: list[TimelinePoint]
     per_frame_similarity: np.ndarray = field(repr=False)
     matched_target: np.ndarray = field(repr=False)
     joints_used: np.ndarray = field(repr=False)
-
-    @property
-    def grade(self) -> str:
-        return grade(self.score)
-
-    def to_dict(self) -> dict:
-        return {
-            "score": round(self.score, 2),
-            "grade": self.grade,
-            "similarity": round(self.similarity, 4),
-            "frames": self.frames,
-            "scored_frames": self.scored_frames,
-            "mirrored": self.mirrored,
-            "timeline": [
-                {
-                    "second": p.second,
-                    "score": None if p.score is None else round(p.score, 2),
-                    "similarity": None if p.similarity is None else round(p.similarity, 4),
-                }
-                for p in self.timeline
-            ],
-        }
 
 
 def visible_joints(sequence_features: PoseFeatures) -> np.ndarray:

@@ -30,7 +30,7 @@ from posesim_cam.capture import Frame, FrameSource
 from posesim_cam.compose import Compositor, HudState
 from posesim_cam.encoder import Encoder
 from posesim_cam.errors import UserError
-from posesim_cam.live_scoring import AttemptSummary, LiveScore, LiveScorer
+from posesim_cam.live_scoring import LiveScore, LiveScorer
 from posesim_cam.outputs import Output
 from posesim_cam.player import TargetClock
 from posesim_cam.pose.base import PoseEstimator
@@ -249,7 +249,7 @@ class LiveSession:
         attempt = self._attempt
         if attempt is None or attempt.summary is not None:
             return None if attempt is None else attempt.summary
-        summary: AttemptSummary = attempt.scorer.summary()
+        summary = attempt.scorer.summary()
         if summary.frames == 0:
             return None
         record = {

@@ -10,7 +10,7 @@ both sides, and the target's latents are recomputed when that set changes.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,7 +20,7 @@ from posesim_cam.encoder import Encoder
 from posesim_cam.features import joint_weights_from_scores, pose_features
 from posesim_cam.limbs import limb_angle_errors, limb_warnings
 from posesim_cam.pose.base import Pose
-from posesim_cam.scoring import grade
+from posesim_cam.scoring import Outcome, TimelinePoint
 from posesim_cam.sequence import PoseSequence
 from posesim_cam.skeleton import FLIP_INDEX
 
@@ -42,36 +42,6 @@ class LiveScore:
     target_index: int | None
     mirrored: bool
     limb_warnings: np.ndarray | None
-
-
-@dataclass(frozen=True)
-class AttemptSummary:
-    """The end of an attempt: overall score, timeline and its best and worst seconds."""
-
-    score: float
-    grade: str
-    similarity: float
-    frames: int
-    scored_frames: int
-    mirrored: bool
-    timeline: list[tuple[int, float | None]] = field(default_factory=list)
-    best: list[tuple[int, float]] = field(default_factory=list)
-    worst: list[tuple[int, float]] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return {
-            "score": round(self.score, 2),
-            "grade": self.grade,
-            "similarity": round(self.similarity, 4),
-            "frames": self.frames,
-            "scored_frames": self.scored_frames,
-            "mirrored": self.mirrored,
-            "timeline": [
-                {"second": s, "score": None if v is None else round(v, 2)} for s, v in self.timeline
-            ],
-            "best": [[s, round(v, 2)] for s, v in self.best],
-            "worst": [[s, round(v, 2)] for s, v in self.worst],
-        }
 
 
 class LiveScorer:
@@ -197,34 +167,27 @@ class LiveScorer:
         means = [np.nanmean(s) if np.isfinite(s).any() else -np.inf for s in self._sims]
         return bool(means[1] > means[0])
 
-    def summary(self, moments: int = 3) -> AttemptSummary:
-        """The attempt so far: overall score, per-second timeline, best and worst seconds."""
+    def summary(self) -> Outcome:
+        """The attempt so far: overall score and a timeline by second of target time."""
         sims = np.array(self._sims[1 if self.mirrored else 0], np.float64)
         valid = np.isfinite(sims)
         similarity = float(sims[valid].mean()) if valid.any() else 0.0
         calibration = self.encoder.calibration
-        times = np.array(self._times) if self._times else np.zeros(0)
-        timeline: list[tuple[int, float | None]] = []
-        if len(times):
-            # per_second wants evenly spaced frames: bucket by target second instead.
-            seconds = np.floor(np.maximum(times, 0)).astype(int)
-            for second in range(int(seconds.max()) + 1):
-                chosen = (seconds == second) & valid
-                value = float(sims[chosen].mean()) if chosen.any() else None
-                timeline.append(
-                    (second, None if value is None else float(calibration.score(value)))
+        seconds = np.floor(np.maximum(np.array(self._times, np.float64), 0)).astype(int)
+        timeline = []
+        for second in range(int(seconds.max(initial=-1)) + 1):
+            chosen = (seconds == second) & valid
+            value = float(sims[chosen].mean()) if chosen.any() else None
+            timeline.append(
+                TimelinePoint(
+                    second, value, None if value is None else float(calibration.score(value))
                 )
-        scored = [(s, v) for s, v in timeline if v is not None]
-        ranked = sorted(scored, key=lambda item: item[1])
-        score = float(calibration.score(similarity)) if valid.any() else 0.0
-        return AttemptSummary(
-            score=score,
-            grade=grade(score),
+            )
+        return Outcome(
+            score=float(calibration.score(similarity)) if valid.any() else 0.0,
             similarity=similarity,
             frames=len(sims),
             scored_frames=int(valid.sum()),
             mirrored=self.mirrored,
             timeline=timeline,
-            best=ranked[::-1][:moments],
-            worst=ranked[:moments],
         )

@@ -78,18 +78,15 @@ def render_comparison(
             if callback:
                 callback(index + 1)
         if last is not None:
-            ranked = sorted(
-                ((p.second, p.score) for p in result.timeline if p.score is not None),
-                key=lambda item: item[1],
-            )
+            best, worst = result.moments()
             card = replace(
                 last,
                 phase="summary",
                 summary={
                     "score": result.score,
                     "grade": result.grade,
-                    "best": ranked[::-1][:3],
-                    "worst": ranked[:3],
+                    "best": best,
+                    "worst": worst,
                     "personal_best": None,
                     "new_record": False,
                 },

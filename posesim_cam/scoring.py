@@ -39,6 +39,59 @@ class TimelinePoint:
     score: float | None
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """How an attempt went, offline or live.
+
+    Attributes:
+        score: 0-100 overall score.
+        similarity: mean cosine similarity of the attempt's frames with their aligned targets.
+        frames: frames in the attempt; scored_frames: those with a person in them.
+        mirrored: whether the attempt was scored as the target's mirror image.
+        timeline: one point per second.
+    """
+
+    score: float
+    similarity: float
+    frames: int
+    scored_frames: int
+    mirrored: bool
+    timeline: list[TimelinePoint]
+
+    @property
+    def grade(self) -> str:
+        return grade(self.score)
+
+    def moments(self, count: int = 3) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+        """The ``count`` best and worst seconds, as (second, score), best or worst first."""
+        ranked = sorted(
+            ((p.second, p.score) for p in self.timeline if p.score is not None),
+            key=lambda item: item[1],
+        )
+        return ranked[::-1][:count], ranked[:count]
+
+    def to_dict(self) -> dict:
+        best, worst = self.moments()
+        return {
+            "score": round(self.score, 2),
+            "grade": self.grade,
+            "similarity": round(self.similarity, 4),
+            "frames": self.frames,
+            "scored_frames": self.scored_frames,
+            "mirrored": self.mirrored,
+            "timeline": [
+                {
+                    "second": p.second,
+                    "score": None if p.score is None else round(p.score, 2),
+                    "similarity": None if p.similarity is None else round(p.similarity, 4),
+                }
+                for p in self.timeline
+            ],
+            "best": [[s, round(v, 2)] for s, v in best],
+            "worst": [[s, round(v, 2)] for s, v in worst],
+        }
+
+
 def per_second(values: np.ndarray, valid: np.ndarray, fps: float) -> list[tuple[int, float | None]]:
     """Mean of ``values`` (N,) over each whole second, using only ``valid`` (N,) frames."""
     seconds = (np.arange(len(values)) / fps).astype(np.intp)

@@ -1,0 +1,91 @@
+"""LiveScorer with numbers: a lagging copy of the target, its mirror image, and gaps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from posesim_cam.encoder import load_encoder
+from posesim_cam.features import mirror_keypoints
+from posesim_cam.live_scoring import LiveScorer
+from posesim_cam.pose.base import Pose
+from posesim_cam.sequence import PoseSequence
+from posesim_cam.skeleton import INDEX
+
+
+def moving_person(frames: int = 90, fps: float = 30.0) -> PoseSequence:
+    """A standing figure that raises its left arm and lowers it again."""
+    base = np.array(
+        [
+            [320, 100],
+            [330, 90],
+            [310, 90],
+            [340, 95],
+            [300, 95],
+            [360, 150],
+            [280, 150],
+            [380, 220],
+            [260, 220],
+            [390, 290],
+            [250, 290],
+            [345, 290],
+            [295, 290],
+            [345, 380],
+            [295, 380],
+            [345, 470],
+            [295, 470],
+        ],
+        np.float32,
+    )
+    keypoints = np.repeat(base[None], frames, axis=0)
+    angle = np.sin(np.linspace(0, np.pi, frames)) * np.pi * 0.9  # up and down again
+    shoulder = base[INDEX["left_shoulder"]]
+    for joint, length in (("left_elbow", 75.0), ("left_wrist", 145.0)):
+        keypoints[:, INDEX[joint], 0] = shoulder[0] + length * np.sin(angle)
+        keypoints[:, INDEX[joint], 1] = shoulder[1] + length * np.cos(angle)
+    return PoseSequence(keypoints, np.ones((frames, 17), np.float32), fps, (640, 480))
+
+
+def run(scorer: LiveScorer, user: PoseSequence, lag: int) -> list:
+    results = []
+    for t in range(len(user)):
+        index = max(t - lag, 0)
+        pose = Pose.from_keypoints(user.keypoints[index], user.scores[index])
+        results.append(scorer.step(pose, playhead=t, time=t / user.fps))
+    return results
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return load_encoder()
+
+
+def test_a_lagging_copy_scores_near_the_top(encoder):
+    target = moving_person()
+    scorer = LiveScorer(target, encoder)
+    results = run(scorer, target, lag=15)  # half a second behind
+    assert np.mean([r.similarity for r in results[20:]]) > 0.95
+    summary = scorer.summary()
+    assert summary.score >= 90 and not summary.mirrored
+    assert summary.frames == summary.scored_frames == 90
+    assert [p.second for p in summary.timeline] == [0, 1, 2]
+
+
+def test_the_mirror_image_is_recognised_and_refused_with_no_mirror(encoder):
+    target = moving_person()
+    keypoints, scores = mirror_keypoints(target.keypoints, target.scores, 640)
+    mirrored_user = PoseSequence(keypoints, scores, target.fps, target.frame_size)
+    scorer = LiveScorer(target, encoder, mirror=True)
+    run(scorer, mirrored_user, lag=0)
+    assert scorer.summary().mirrored and scorer.summary().score >= 90
+    strict = LiveScorer(target, encoder, mirror=False)
+    run(strict, mirrored_user, lag=0)
+    assert strict.summary().score < scorer.summary().score
+
+
+def test_frames_without_a_person_are_not_scored(encoder):
+    target = moving_person()
+    scorer = LiveScorer(target, encoder)
+    result = scorer.step(None, playhead=0, time=0.0)
+    assert result.similarity is None and result.score is None
+    assert scorer.summary().scored_frames == 0 and scorer.summary().frames == 1
