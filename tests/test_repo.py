@@ -28,3 +28,14 @@ def test_no_test_media_is_committed():
         ["git", "ls-files"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
     ).stdout.split()
     assert not [f for f in files if f.endswith((".mp4", ".bvh", ".avi", ".mov", ".mkv"))]
+
+
+def test_only_one_opencv_distribution_provides_cv2():
+    from importlib import metadata
+
+    providers = sorted(
+        dist.metadata["Name"].lower()
+        for dist in metadata.distributions()
+        if any(str(f).startswith("cv2/") for f in (dist.files or []))
+    )
+    assert providers == ["opencv-contrib-python"], providers
