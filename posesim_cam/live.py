@@ -315,6 +315,8 @@ class LiveSession:
             self._jobs.put(None)
             renderer.join(timeout=10)
             self._finish()
+            if self.settings.stats_every:
+                print(self.times.line(), file=self.log, flush=True)
         elapsed = time.perf_counter() - started
         return self._session_summary(elapsed, processing)
 

@@ -209,3 +209,13 @@ def test_doctor_cli_without_a_virtual_camera_exits_1():
     result = cli("doctor", "--camera", "57")
     assert result.returncode == 1
     assert "v4l2loopback" in result.stdout and "Traceback" not in result.stderr
+
+
+def test_stats_lines_name_every_stage(testdata: Path):
+    squats = video(testdata, "squats_1person_5fps.mp4")
+    result = cli("run", "--source", squats, "--target", squats, "--output", "null", "--stats")
+    assert result.returncode == 0, result.stderr
+    line = [x for x in result.stderr.splitlines() if x.startswith("stats:")][-1]
+    for stage in ("capture_age", "pose", "scoring", "compose", "output", "latency"):
+        assert f"{stage} " in line, line
+    assert result.stdout.startswith("Session ended: squats_1person_5fps: score")
