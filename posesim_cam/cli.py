@@ -102,13 +102,9 @@ def score(
 
 
 def _size(text: str | None) -> tuple[int, int] | None:
-    if text is None:
-        return None
-    try:
-        width, height = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is not a size like 1280x720") from None
-    return width, height
+    from posesim_cam.live_app import parse_size
+
+    return None if text is None else parse_size(text)
 
 
 @main.command()
@@ -116,68 +112,49 @@ def _size(text: str | None) -> tuple[int, int] | None:
 @click.option("--source", help="A video file or stream URL instead of the camera.")
 @click.option("--target", help="Target name or video path (default: first in the library).")
 @click.option(
-    "--output",
-    default="virtualcam",
-    show_default=True,
-    help="Comma-separated: virtualcam, preview, file:OUT.mp4, null.",
+    "--output", help="Comma-separated: virtualcam (default), preview, file:OUT.mp4, null."
 )
 @click.option("--countdown", type=float, help="Seconds before the target starts (3; 0 for files).")
 @click.option("--no-mirror", is_flag=True, help="Do not accept a mirror image of the target.")
 @click.option("--mirror-display", is_flag=True, help="Show the camera picture as a mirror.")
-@click.option("--size", help="Output size, e.g. 1280x720 (default: 1280x720 or 640x480).")
-@click.option("--camera-size", help="Ask the camera for this size, e.g. 1280x720.")
+@click.option("--size", callback=lambda c, p, v: _size(v), help="Output size, e.g. 1280x720.")
+@click.option(
+    "--camera-size", callback=lambda c, p, v: _size(v), help="Ask the camera for this size."
+)
 @click.option("--camera-fps", type=float, help="Ask the camera for this frame rate.")
 @click.option("--realtime", is_flag=True, help="Play a --source file at its own frame rate.")
 @click.option("--loop", is_flag=True, help="Repeat a --source file.")
 @click.option("--device", help="Virtual camera device, e.g. /dev/video10.")
 @click.option("--json", "as_json", is_flag=True, help="Print the session summary as JSON.")
 @click.option("--stats", is_flag=True, help="Print per-stage timings every few seconds.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file (default: config.toml in the user config folder).",
+)
 @library_option
 @backend_option
 @model_option
-def run(
-    camera: str | None,
-    source: str | None,
-    target: str | None,
-    output: str,
-    countdown: float | None,
-    no_mirror: bool,
-    mirror_display: bool,
-    size: str | None,
-    camera_size: str | None,
-    camera_fps: float | None,
-    realtime: bool,
-    loop: bool,
-    device: str | None,
-    as_json: bool,
-    stats: bool,
-    library_dir: Path | None,
-    backend: str,
-    model_path: Path | None,
-) -> None:
-    """Score yourself live against a target; send the picture to a virtual camera."""
+def run(**given: object) -> None:
+    """Score yourself live against a target; send the picture to a virtual camera.
+
+    Defaults come from the [run] table of the config file; options given here win.
+    """
     from posesim_cam import live_app
+    from posesim_cam.config import load_config
     from posesim_cam.console import progress_bars
 
-    options = live_app.RunOptions(
-        camera=camera,
-        source=source,
-        target=target,
-        output=output,
-        backend=backend,
-        library_dir=library_dir,
-        model_path=model_path,
-        countdown=countdown,
-        mirror=not no_mirror,
-        mirror_display=mirror_display,
-        size=_size(size),
-        camera_size=_size(camera_size),
-        camera_fps=camera_fps,
-        realtime=realtime,
-        loop=loop,
-        stats=stats,
-        device=device,
-    )
+    ctx = click.get_current_context()
+    config_file = given.pop("config_file")
+    as_json = given.pop("as_json")
+    settings = dict(load_config(config_file).get("run", {}))  # type: ignore[arg-type]
+    for name, value in given.items():
+        if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT:
+            settings[name] = value
+    if "no_mirror" in settings:
+        settings["mirror"] = not settings.pop("no_mirror")
+    options = live_app.RunOptions.from_settings(settings, "the config file's [run] table")
     with progress_bars() as progress:
         summary = live_app.run(options, progress)
     if as_json:
@@ -262,26 +239,76 @@ def targets_remove(name: str, library_dir: Path | None) -> None:
     click.echo(app.remove_target(name, library_dir))
 
 
-@main.command()
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("models/encoder_v1.pt"),
-    show_default=True,
-    help="Where to write the model.",
-)
-@click.option("--seed", default=0, show_default=True, help="Random seed.")
-@click.option("--steps", default=None, type=int, help="Training steps.")
-@click.option(
+data_option = click.option(
     "--data",
     type=click.Path(file_okay=False, path_type=Path),
     help="Test media folder (default: $POSESIM_TESTDATA or ../shared/testdata).",
 )
+
+
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the model (default: models/encoder_<encoder>.pt).",
+)
+@click.option(
+    "--encoder",
+    "kind",
+    type=click.Choice(["v1", "v2"]),
+    default="v2",
+    show_default=True,
+    help="v2: motion capture from random cameras; v1: the seed's real-pose encoder.",
+)
+@click.option("--seed", default=0, show_default=True, help="Random seed.")
+@click.option("--steps", default=None, type=int, help="Training steps.")
+@data_option
 @backend_option
-def train(out: Path, seed: int, steps: int | None, data: Path | None, backend: str) -> None:
+def train(
+    out: Path | None, kind: str, seed: int, steps: int | None, data: Path | None, backend: str
+) -> None:
     """Train the pose encoder (deterministic for a given seed)."""
     from posesim_cam import app
     from posesim_cam.console import progress_bars
 
     with progress_bars() as progress:
-        click.echo(app.train_encoder(out, seed, steps, data, backend, progress))
+        click.echo(app.train_encoder(out, seed, steps, data, backend, progress, kind))
+
+
+@main.command("eval")
+@click.option("--seed", default=None, type=int, help="Camera seed of the mocap renders.")
+@click.option("--no-real", is_flag=True, help="Held-out mocap only (skip the real clips).")
+@click.option("--json", "as_json", is_flag=True, help="Print the numbers as one JSON object.")
+@data_option
+@backend_option
+@model_option
+def evaluate(
+    seed: int | None,
+    no_real: bool,
+    as_json: bool,
+    data: Path | None,
+    backend: str,
+    model_path: Path | None,
+) -> None:
+    """Evaluate the encoder on held-out mocap and the real test pairings, in one table."""
+    from posesim_cam import app
+    from posesim_cam.console import out, progress_bars
+
+    with progress_bars() as progress:
+        report = app.evaluate_encoder(model_path, data, backend, seed, not no_real, progress)
+    if as_json:
+        click.echo(json.dumps({"rows": [vars(r) for r in report.rows], "facts": report.facts}))
+        return
+    from rich.table import Table
+
+    table = Table(title="Encoder evaluation (similarity / score)", show_lines=False)
+    for column in ("section", "measure", "target", *report.models):
+        table.add_column(column, overflow="fold")
+    previous = None
+    for row in report.rows:
+        if previous is not None and row.section != previous:
+            table.add_section()
+        previous = row.section
+        cells = (row.cells.get(m, "") for m in report.models)
+        table.add_row(row.section, row.item, row.target, *cells)
+    out.print(table)

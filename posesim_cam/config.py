@@ -1,10 +1,25 @@
-"""Where posesim-cam keeps its files (platformdirs, so XDG_DATA_HOME etc. are honoured)."""
+"""Where posesim-cam keeps its files (platformdirs, so XDG_* are honoured) and its config file.
+
+The config file (``config.toml`` in the user config folder, or ``--config PATH``) holds defaults
+for ``posesim-cam run`` in a ``[run]`` table, with the same names as the command's options
+(``camera = 1``, ``output = "virtualcam,preview"``, ``mirror_display = true``,
+``size = "1280x720"``, ...). Options given on the command line win.
+"""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Any
 
 import platformdirs
+
+from posesim_cam.errors import UserError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 APP_NAME = "posesim-cam"
 
@@ -21,3 +36,24 @@ def cache_dir() -> Path:
 
 def default_library_dir() -> Path:
     return data_dir() / "targets"
+
+
+def config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
+
+
+def load_config(path: Path | None = None) -> dict[str, Any]:
+    """The config file as a dict ({} when the default file does not exist)."""
+    explicit = path is not None
+    path = path or config_path()
+    if not path.exists():
+        if explicit:
+            raise UserError(f"The config file {path} does not exist", "check the --config path")
+        return {}
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise UserError(
+            f"The config file {path} cannot be read ({error})", "fix the TOML syntax or remove it"
+        ) from None

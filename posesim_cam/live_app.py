@@ -5,9 +5,9 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -44,6 +44,38 @@ class RunOptions:
     stats: bool = False
     device: str | None = None
     virtualcam_backend: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any], source: str = "settings") -> RunOptions:
+        """Options from a dict such as the config file's [run] table, checked name by name.
+
+        Sizes may be written "1280x720"; paths as strings.
+        """
+        known = {f.name: f for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for name, value in settings.items():
+            if name not in known:
+                raise UserError(
+                    f"Unknown setting {name!r} in {source}",
+                    f"use one of: {', '.join(sorted(known))}",
+                )
+            if name in ("size", "camera_size") and isinstance(value, str):
+                value = parse_size(value)
+            elif name in ("library_dir", "model_path") and isinstance(value, str):
+                value = Path(value).expanduser()
+            values[name] = value
+        return cls(**values)
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """ "1280x720" -> (1280, 720)."""
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise UserError(f"{text!r} is not a size", "write it like 1280x720") from None
+    if width < 160 or height < 120:
+        raise UserError(f"{text!r} is too small", "use at least 160x120")
+    return width, height
 
 
 def output_size(source_size: tuple[int, int]) -> tuple[int, int]:

@@ -219,3 +219,35 @@ def test_stats_lines_name_every_stage(testdata: Path):
     for stage in ("capture_age", "pose", "scoring", "compose", "output", "latency"):
         assert f"{stage} " in line, line
     assert result.stdout.startswith("Session ended: squats_1person_5fps: score")
+
+
+def test_config_file_gives_defaults_and_flags_win(testdata: Path, tmp_path: Path):
+    squats = video(testdata, "squats_1person_5fps.mp4")
+    out = tmp_path / "config-out.mp4"
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[run]\nsource = "{squats}"\ntarget = "{squats}"\noutput = "file:{out}"\n'
+        'size = "640x480"\ncountdown = 0\n'
+    )
+    result = cli("run", "--config", str(config), "--json")
+    assert result.returncode == 0, result.stderr
+    import cv2
+
+    capture = cv2.VideoCapture(str(out))
+    assert (capture.get(cv2.CAP_PROP_FRAME_WIDTH), capture.get(cv2.CAP_PROP_FRAME_HEIGHT)) == (
+        640,
+        480,
+    )
+    flagged = cli("run", "--config", str(config), "--output", "null", "--size", "320x240", "--json")
+    assert flagged.returncode == 0, flagged.stderr
+    assert json.loads(flagged.stdout.splitlines()[-1])["frames"] == 65
+
+
+def test_config_file_mistakes_are_one_sentence(tmp_path: Path):
+    config = tmp_path / "config.toml"
+    config.write_text("[run]\ncamra = 1\n")
+    assert_user_error(cli("run", "--config", str(config)), "Unknown setting 'camra'")
+    config.write_text("[run\n")
+    assert_user_error(cli("run", "--config", str(config)), "cannot be read")
+    assert_user_error(cli("run", "--config", str(tmp_path / "none.toml")), "does not exist")
+    assert_user_error(cli("run", "--size", "big", "--output", "null"), "not a size")
