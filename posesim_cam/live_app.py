@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -143,6 +145,10 @@ def run(
             settings,
             log or sys.stderr,
         )
+        if threading.current_thread() is threading.main_thread():
+            # A background process is stopped with SIGTERM: end as cleanly as Ctrl-C does.
+            previous = signal.signal(signal.SIGTERM, lambda *_: session.stop())
+            stack.callback(signal.signal, signal.SIGTERM, previous)
         return session.run(first)
 
 

@@ -251,3 +251,44 @@ def test_config_file_mistakes_are_one_sentence(tmp_path: Path):
     assert_user_error(cli("run", "--config", str(config)), "cannot be read")
     assert_user_error(cli("run", "--config", str(tmp_path / "none.toml")), "does not exist")
     assert_user_error(cli("run", "--size", "big", "--output", "null"), "not a size")
+
+
+def test_sigterm_ends_the_session_cleanly_with_a_record(testdata: Path, tmp_path: Path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    squats = video(testdata, "squats_1person_5fps.mp4")
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
+    command = [
+        str(Path(sys.executable).parent / "posesim-cam"),
+        "run",
+        "--source",
+        squats,
+        "--target",
+        squats,
+        "--output",
+        "null",
+        "--loop",
+        "--realtime",
+        "--json",
+        "--stats",
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        # The first stats line (after 5 s of running) shows the loop is up: then stop it.
+        assert process.stderr is not None
+        for line in process.stderr:
+            if line.startswith("stats:"):
+                break
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["frames"] > 5
+    assert list((tmp_path / "data" / "posesim-cam" / "sessions").glob("*.json"))
