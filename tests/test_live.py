@@ -292,3 +292,16 @@ def test_sigterm_ends_the_session_cleanly_with_a_record(testdata: Path, tmp_path
     summary = json.loads(out.strip().splitlines()[-1])
     assert summary["frames"] > 5
     assert list((tmp_path / "data" / "posesim-cam" / "sessions").glob("*.json"))
+
+
+def test_a_target_with_nobody_in_it(testdata: Path, tmp_path: Path):
+    import cv2
+
+    empty = tmp_path / "empty_target.mp4"
+    writer = cv2.VideoWriter(str(empty), cv2.VideoWriter_fourcc(*"mp4v"), 10, (320, 240))
+    for k in range(15):
+        writer.write(np.full((240, 320, 3), 60 + k, np.uint8))
+    writer.release()
+    squats = video(testdata, "squats_1person_5fps.mp4")
+    result = cli("run", "--source", squats, "--target", str(empty), "--output", "null")
+    assert_user_error(result, "No person was found", "empty_target.mp4")
