@@ -85,15 +85,20 @@ def test_bad_attempt_is_one_sentence_and_exit_2(testdata: Path, tmp_path: Path, 
     assert_user_error(cli("score", str(squats), str(path), "--json"), str(path))
 
 
-def test_video_with_no_person(tmp_path: Path, testdata: Path):
+def write_empty_video(path: Path, frames: int = 20) -> Path:
+    """A real mp4 of an empty, slowly brightening scene: nobody to find in it."""
     import cv2
     import numpy as np
 
-    empty = tmp_path / "empty.mp4"
-    writer = cv2.VideoWriter(str(empty), cv2.VideoWriter_fourcc(*"mp4v"), 10, (320, 240))
-    for k in range(20):
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 10, (320, 240))
+    for k in range(frames):
         writer.write(np.full((240, 320, 3), 40 + k, np.uint8))
     writer.release()
+    return path
+
+
+def test_video_with_no_person(tmp_path: Path, testdata: Path):
+    empty = write_empty_video(tmp_path / "empty.mp4")
     squats = testdata / "video" / "squats_1person_5fps.mp4"
     assert_user_error(cli("score", str(squats), str(empty)), "No person was found", "attempt")
 

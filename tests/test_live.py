@@ -20,7 +20,7 @@ from posesim_cam.outputs import NullOutput
 from posesim_cam.pose.base import create_backend
 from posesim_cam.records import RecordStore
 from tests.fakes import FakeBackend
-from tests.test_cli import assert_user_error, cli
+from tests.test_cli import assert_user_error, cli, write_empty_video
 
 
 def video(testdata: Path, name: str) -> str:
@@ -295,13 +295,7 @@ def test_sigterm_ends_the_session_cleanly_with_a_record(testdata: Path, tmp_path
 
 
 def test_a_target_with_nobody_in_it(testdata: Path, tmp_path: Path):
-    import cv2
-
-    empty = tmp_path / "empty_target.mp4"
-    writer = cv2.VideoWriter(str(empty), cv2.VideoWriter_fourcc(*"mp4v"), 10, (320, 240))
-    for k in range(15):
-        writer.write(np.full((240, 320, 3), 60 + k, np.uint8))
-    writer.release()
+    empty = write_empty_video(tmp_path / "empty_target.mp4")
     squats = video(testdata, "squats_1person_5fps.mp4")
     result = cli("run", "--source", squats, "--target", str(empty), "--output", "null")
     assert_user_error(result, "No person was found", "empty_target.mp4")
