@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, TextIO
 
+import cv2
 import numpy as np
 
 from posesim_cam import app
@@ -100,6 +101,9 @@ def run(
     def load(name: str):  # type: ignore[no-untyped-def]
         return app.load_target(name, options.library_dir, options.backend, encoder)
 
+    # OpenCV's own thread pool would compete with MediaPipe for the cores: the render thread
+    # already runs OpenCV beside inference.
+    cv2.setNumThreads(1)
     with contextlib.ExitStack() as stack:
         source = open_source(
             options.camera,
