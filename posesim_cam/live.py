@@ -33,7 +33,7 @@ from posesim_cam.errors import UserError
 from posesim_cam.live_scoring import LiveScore, LiveScorer
 from posesim_cam.outputs import Output
 from posesim_cam.player import TargetClock
-from posesim_cam.pose.base import PoseEstimator
+from posesim_cam.pose.base import Pose, PoseEstimator
 from posesim_cam.records import RecordStore
 from posesim_cam.scoring import grade
 from posesim_cam.targets import Target
@@ -367,7 +367,7 @@ class LiveSession:
             return "No target selected"
         return "No targets yet: posesim-cam targets add VIDEO"
 
-    def _hud(self, attempt: _Attempt, phase: str, pose, target_index: int) -> HudState:  # type: ignore[no-untyped-def]
+    def _hud(self, attempt: _Attempt, phase: str, pose: Pose | None, target_index: int) -> HudState:
         target, clock = attempt.target, attempt.clock
         last = self._last
         common = {
