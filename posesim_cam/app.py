@@ -5,6 +5,7 @@ The CLI only parses and prints; tests can call these directly.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -176,15 +177,72 @@ def default_testdata() -> Path:
     return Path(os.environ.get("POSESIM_TESTDATA", "../shared/testdata"))
 
 
+ENCODER_KINDS = ("v1", "v2")
+
+
+def default_model_out(kind: str) -> Path:
+    return Path(f"models/encoder_{kind}.pt")
+
+
 def train_encoder(
-    out: Path,
+    out: Path | None,
     seed: int,
     steps: int | None,
     data: Path | None,
     backend: str,
     progress: ProgressFactory | None = None,
+    kind: str = "v2",
 ) -> str:
-    """Train encoder v1 on the training clips and write it to ``out``."""
+    """Train an encoder and write it to ``out``.
+
+    ``kind`` "v2" (default): motion capture from random cameras, calibrated on held-out mocap
+    (posesim_cam.training.train_v2). "v1": the seed's real-pose encoder (real_poses.train_v1).
+    """
+    if kind not in ENCODER_KINDS:
+        raise UserError(f"There is no encoder kind {kind!r}", "choose v1 or v2")
+    out = out or default_model_out(kind)
+    if kind == "v2":
+        return _train_v2(out, seed, steps, data, progress)
+    return _train_v1(out, seed, steps, data, backend, progress)
+
+
+def _train_v2(
+    out: Path,
+    seed: int,
+    steps: int | None,
+    data: Path | None,
+    progress: ProgressFactory | None,
+) -> str:
+    from dataclasses import replace
+
+    from posesim_cam.training.mocap_data import load_mocap
+    from posesim_cam.training.train_v2 import V2Settings, train_v2
+
+    _check_writable(out)
+    data = data or default_testdata()
+    clips = load_mocap(data / "mocap", cache_dir() / "mocap")
+    settings = V2Settings() if steps is None else replace(V2Settings(), steps=steps)
+    bar = progress("Training", settings.steps) if progress else None
+    model = train_v2(
+        clips, seed, settings, progress=(lambda step, loss: bar(step)) if bar else None
+    )
+    model.save(out)
+    cal = model.info["calibration"]
+    return (
+        f"Wrote {out} ({model.version}); score map fitted on held-out mocap: 0 at similarity "
+        f"{model.calibration.low:.3f}, 100 at {model.calibration.high:.3f} (cross-view mean "
+        f"{cal['cross_view_mean']:.3f}, different movements {cal['different_mean']:.3f})"
+    )
+
+
+def _train_v1(
+    out: Path,
+    seed: int,
+    steps: int | None,
+    data: Path | None,
+    backend: str,
+    progress: ProgressFactory | None,
+) -> str:
     from posesim_cam.training.model import TrainSettings
     from posesim_cam.training.real_poses import train_v1, training_clip_paths
 
@@ -219,6 +277,45 @@ def train_encoder(
     return (
         f"Wrote {out} ({model.version}); calibration: same movement "
         f"{cal['same_movement_mean']:.3f}, different {cal['different_movement_mean']:.3f}"
+    )
+
+
+def evaluate_encoder(
+    model_path: Path | None,
+    data: Path | None,
+    backend: str,
+    seed: int | None = None,
+    real: bool = True,
+    progress: ProgressFactory | None = None,
+):  # -> posesim_cam.training.evaluate.EvalReport
+    """The evaluation table of an encoder (default: the shipped one) beside the no-encoder
+    baseline and, when it loads, encoder v1, all computed in this run.
+
+    The baseline's score map is fitted on held-out mocap like v2's; v1 keeps its own.
+    """
+    from posesim_cam.encoder import default_model_path
+    from posesim_cam.training import evaluate as ev
+    from posesim_cam.training.mocap_data import load_mocap, split_clips
+
+    encoder = load_encoder(model_path)
+    data = data or default_testdata()
+    clips = load_mocap(data / "mocap", cache_dir() / "mocap")
+    _, held_out = split_clips(clips)
+    name = str(encoder.info.get("name", "encoder"))
+    models: dict[str, Encoder] = {name: encoder}
+    v1_path = default_model_path().with_name("encoder_v1.pt")
+    if name != "encoder_v1" and v1_path.is_file():
+        with contextlib.suppress(UserError):
+            models["encoder_v1"] = load_encoder(v1_path)
+    # The baseline centres and scales distances by the real training clips' statistics (those of
+    # encoder v1, as bench/real_pairs.py does) when v1 is at hand: mocap-render statistics sit
+    # off-centre for real estimator output and would inflate every cosine.
+    baseline = ev.no_encoder_baseline(models.get("encoder_v1", encoder))
+    calibration, _ = ev.calibrate_on_mocap(baseline, held_out)
+    models["no encoder"] = ev.with_calibration(baseline, calibration)
+    poses = ev.load_real_poses(data, encoder, target_cache(), backend, progress) if real else None
+    return ev.evaluate_models(
+        models, held_out, poses, ev.EVAL_SEED if seed is None else seed, progress
     )
 
 

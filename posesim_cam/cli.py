@@ -279,6 +279,7 @@ def train(
 @click.option("--seed", default=None, type=int, help="Camera seed of the mocap renders.")
 @click.option("--no-real", is_flag=True, help="Held-out mocap only (skip the real clips).")
 @click.option("--json", "as_json", is_flag=True, help="Print the numbers as one JSON object.")
+@click.option("--markdown", is_flag=True, help="Print the table as Markdown.")
 @data_option
 @backend_option
 @model_option
@@ -286,6 +287,7 @@ def evaluate(
     seed: int | None,
     no_real: bool,
     as_json: bool,
+    markdown: bool,
     data: Path | None,
     backend: str,
     model_path: Path | None,
@@ -298,6 +300,11 @@ def evaluate(
         report = app.evaluate_encoder(model_path, data, backend, seed, not no_real, progress)
     if as_json:
         click.echo(json.dumps({"rows": [vars(r) for r in report.rows], "facts": report.facts}))
+        return
+    if markdown:
+        from posesim_cam.training.evaluate import markdown_table
+
+        click.echo(markdown_table(report))
         return
     from rich.table import Table
 

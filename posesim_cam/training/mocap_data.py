@@ -197,6 +197,9 @@ class ViewSettings:
     # Build: as augment.sample_bone_scales.
     limb_range: float = 0.12
     height_range: float = 0.08
+    # Keypoint conventions differ between mocap joints and estimators (where exactly "the
+    # nose", "the ear" or "the hip" is): each face point and hip moves by this much (cm, s.d.).
+    convention_offset: float = 0.0
     # Estimator errors.
     back_swap_p: float = 0.5  # seen from behind, the estimator labels the person as facing it
     swap_p: float = 0.03  # per frame: whole-body, arms-only or legs-only label swap
@@ -243,6 +246,12 @@ def scale_bones_batch(points: np.ndarray, factors: np.ndarray) -> np.ndarray:
     return out
 
 
+_CONVENTION_POINTS = [
+    INDEX[n]
+    for n in ("nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_hip", "right_hip")
+]
+
+
 def sample_bone_factors(rng: np.random.Generator, n: int, s: ViewSettings) -> np.ndarray:
     """(n, 8) factors: a shared overall size times an independent factor per bone group."""
     overall = rng.uniform(1 - s.height_range, 1 + s.height_range, (n, 1))
@@ -276,6 +285,10 @@ def render_batch(
     """One random view of each pose (N, 17, 3) cm; ``heights`` (N,) the actors' statures, cm."""
     n = len(points3d)
     p = scale_bones_batch(points3d, sample_bone_factors(rng, n, s))
+    if s.convention_offset > 0:
+        p[:, _CONVENTION_POINTS] += rng.normal(
+            0, s.convention_offset, (n, len(_CONVENTION_POINTS), 3)
+        )
     height = np.asarray(heights, np.float64)
     hips = (p[:, INDEX["left_hip"]] + p[:, INDEX["right_hip"]]) / 2
     mid = (p[..., 1].max(axis=1) + p[..., 1].min(axis=1)) / 2

@@ -75,6 +75,8 @@ class TrainSettings:
     # Negatives whose clean poses differ by less than this (RMS, standardised units) are
     # near-duplicates of the anchor, not different poses; they are left out of the softmax.
     duplicate_distance: float = 0.15
+    # Weight of a direct pull between the two views' latents: mean (1 - cosine).
+    alignment_weight: float = 0.0
 
 
 def info_nce(
@@ -126,6 +128,9 @@ def train_autoencoder(
         loss = settings.reconstruction_weight * 0.5 * recon
         if settings.contrastive_weight > 0:
             loss = loss + settings.contrastive_weight * info_nce(za, zb, clean, settings)
+        if settings.alignment_weight > 0:
+            cosine = nn.functional.cosine_similarity(za, zb, dim=1)
+            loss = loss + settings.alignment_weight * (1.0 - cosine).mean()
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
