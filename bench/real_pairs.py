@@ -7,36 +7,25 @@ baseline (normalised distances, centred by the training mean), in one run; print
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from posesim_cam.compare import compare
-from posesim_cam.encoder import Encoder, EncoderConfig, load_encoder
-from posesim_cam.skeleton import NUM_KEYPOINTS, NUM_PAIRS
+from posesim_cam.encoder import Encoder, load_encoder
 from posesim_cam.targets import TargetCache, prepare_video
-from tests.pairs import ALL_VIDEOS, real_pairs
+from posesim_cam.training import evaluate
+from posesim_cam.training.evaluate import REAL_VIDEOS as ALL_VIDEOS
+from posesim_cam.training.evaluate import real_pairs, with_calibration
 
 TESTDATA = Path(os.environ.get("POSESIM_TESTDATA", "../shared/testdata"))
 
 
 def no_encoder_baseline(encoder: Encoder) -> Encoder:
-    """The standardised 136 distances themselves as the 'latent' (same statistics, same
-    calibration as the shipped encoder, so only the embedding differs)."""
-    select = np.hstack([np.eye(NUM_PAIRS), np.zeros((NUM_PAIRS, NUM_KEYPOINTS))]).astype(np.float32)
-    return Encoder(
-        EncoderConfig(hidden=(), latent_dim=NUM_PAIRS),
-        [(select, np.zeros(NUM_PAIRS, np.float32))],
-        encoder.feature_mean,
-        encoder.feature_std,
-        np.zeros(NUM_PAIRS, np.float32),
-        encoder.calibration,
-        {"name": "no-encoder"},
-    )
+    """No network, with the shipped encoder's statistics and calibration: only the embedding
+    differs."""
+    return with_calibration(evaluate.no_encoder_baseline(encoder), encoder.calibration)
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -306,17 +306,11 @@ def calibrate_on_mocap(
     return calibration, facts
 
 
-def with_calibration(encoder: Encoder, calibration: ScoreCalibration) -> Encoder:
-    return Encoder(
-        encoder.config,
-        encoder.layers,
-        encoder.feature_mean,
-        encoder.feature_std,
-        encoder.latent_mean,
-        calibration,
-        encoder.info,
-        encoder.decoder_state,
-    )
+def with_calibration(
+    encoder: Encoder, calibration: ScoreCalibration, info: dict | None = None
+) -> Encoder:
+    """The same network with another score calibration (and, if given, training info)."""
+    return replace(encoder, calibration=calibration, info=encoder.info if info is None else info)
 
 
 def no_encoder_baseline(encoder: Encoder) -> Encoder:

@@ -6,7 +6,7 @@ The lab_dance_view* clips are never read here: they are kept for evaluation.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -209,16 +209,7 @@ def train_v1(
     encoder = to_encoder(model, mean, std, inputs, info)
     calibration, facts = calibrate(encoder, bank, np.random.default_rng(seed + 1), augment)
     info = {**info, "calibration": facts}
-    return Encoder(
-        encoder.config,
-        encoder.layers,
-        encoder.feature_mean,
-        encoder.feature_std,
-        encoder.latent_mean,
-        calibration,
-        info,
-        encoder.decoder_state,
-    )
+    return replace(encoder, calibration=calibration, info=info)
 
 
 def training_clip_paths(testdata: Path) -> list[Path]:

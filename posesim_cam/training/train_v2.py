@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from posesim_cam.encoder import Encoder, EncoderConfig
-from posesim_cam.training.evaluate import calibrate_on_mocap
+from posesim_cam.training.evaluate import calibrate_on_mocap, with_calibration
 from posesim_cam.training.mocap_data import (
     HELD_OUT_CLIPS,
     MocapClip,
@@ -142,16 +142,7 @@ def train_v2(
     calibration, facts = calibrate_on_mocap(
         encoder, held_clips, different=settings.calibration_pairs
     )
-    return Encoder(
-        encoder.config,
-        encoder.layers,
-        encoder.feature_mean,
-        encoder.feature_std,
-        encoder.latent_mean,
-        calibration,
-        {**info, "calibration": facts},
-        encoder.decoder_state,
-    )
+    return with_calibration(encoder, calibration, {**info, "calibration": facts})
 
 
 class PrefetchSampler:
