@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from posesim_cam.compose import Compositor, HudState
-from posesim_cam.limbs import limb_angle_errors, limb_warnings
+from posesim_cam.limbs import pose_limb_warnings
 from posesim_cam.pose import create_backend
 from posesim_cam.pose.base import Pose
 from posesim_cam.scoring import grade
@@ -96,14 +96,7 @@ def main() -> None:
     target_pose = main_pose(estimator, target, "target")
     estimator.close()
 
-    errors = limb_angle_errors(
-        user_pose.keypoints,
-        user_pose.scores,
-        target_pose.keypoints,
-        target_pose.scores,
-        mirrored=args.mirrored,
-    )
-    warnings = limb_warnings(errors)
+    warnings = pose_limb_warnings(user_pose, target_pose, args.mirrored)
     playing = HudState(
         phase="playing",
         user_pose=user_pose,

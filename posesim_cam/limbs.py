@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from posesim_cam.pose.base import Pose
 from posesim_cam.skeleton import FLIP_INDEX, LIMBS, NUM_KEYPOINTS
 
 # A joint below this confidence is treated as missing (the same cut as Pose.from_keypoints).
@@ -82,3 +83,12 @@ def limb_warnings(errors: np.ndarray, threshold_degrees: float = WARNING_DEGREES
     """
     # A comparison with NaN is False, which is what a missing limb should give.
     return np.asarray(errors, np.float64) > threshold_degrees
+
+
+def pose_limb_warnings(user: Pose | None, target: Pose | None, mirrored: bool) -> np.ndarray | None:
+    """Limb warnings of ``user`` against ``target`` (None if either pose is missing)."""
+    if user is None or target is None:
+        return None
+    return limb_warnings(
+        limb_angle_errors(user.keypoints, user.scores, target.keypoints, target.scores, mirrored)
+    )

@@ -18,7 +18,7 @@ from posesim_cam.align import OnlineAligner
 from posesim_cam.compare import MIN_SHARED_JOINTS, MIN_VISIBLE_SHARE, visible_joints
 from posesim_cam.encoder import Encoder
 from posesim_cam.features import joint_weights_from_scores, pose_features
-from posesim_cam.limbs import limb_angle_errors, limb_warnings
+from posesim_cam.limbs import pose_limb_warnings
 from posesim_cam.pose.base import Pose
 from posesim_cam.scoring import Outcome, TimelinePoint
 from posesim_cam.sequence import PoseSequence
@@ -138,17 +138,7 @@ class LiveScorer:
             return LiveScore(None, self._smoothed, None, self.mirrored, None)
         index, similarity = result
         self._smooth(float(self.encoder.calibration.score(similarity)), time)
-        warnings = None
-        target_pose = self.poses.pose(index)
-        if target_pose is not None:
-            errors = limb_angle_errors(
-                pose.keypoints,
-                pose.scores,
-                target_pose.keypoints,
-                target_pose.scores,
-                mirrored=self.mirrored,
-            )
-            warnings = limb_warnings(errors)
+        warnings = pose_limb_warnings(pose, self.poses.pose(index), self.mirrored)
         return LiveScore(similarity, self._smoothed, index, self.mirrored, warnings)
 
     def _smooth(self, score: float, time: float) -> None:

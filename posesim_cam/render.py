@@ -10,7 +10,7 @@ import numpy as np
 from posesim_cam.compare import ScoreResult
 from posesim_cam.compose import Compositor, HudState
 from posesim_cam.encoder import ScoreCalibration
-from posesim_cam.limbs import limb_angle_errors, limb_warnings
+from posesim_cam.limbs import pose_limb_warnings
 from posesim_cam.live import TargetVideo
 from posesim_cam.live_app import output_size
 from posesim_cam.outputs import FileOutput
@@ -50,17 +50,7 @@ def render_comparison(
             matched = int(result.matched_target[index])
             pose = attempt.poses.pose(index)
             target_pose = target.poses.pose(matched) if matched >= 0 else None
-            warnings = None
-            if pose is not None and target_pose is not None:
-                warnings = limb_warnings(
-                    limb_angle_errors(
-                        pose.keypoints,
-                        pose.scores,
-                        target_pose.keypoints,
-                        target_pose.scores,
-                        mirrored=result.mirrored,
-                    )
-                )
+            warnings = pose_limb_warnings(pose, target_pose, result.mirrored)
             score = float(scores[index]) if pose is not None else None
             last = HudState(
                 phase="playing",
