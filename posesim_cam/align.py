@@ -42,8 +42,29 @@ class Alignment:
 
     def per_user_frame(self, n_user: int) -> np.ndarray:
         """(n_user,) mean similarity of each user frame over the target frames it matched."""
-        sums = np.bincount(self.path[:, 0], weights=self.similarity, minlength=n_user)
-        counts = np.bincount(self.path[:, 0], minlength=n_user)
+        return self._per_frame(0, n_user)
+
+    def per_target_frame(self, n_target: int) -> np.ndarray:
+        """(n_target,) mean similarity of each target frame over the user frames it matched."""
+        return self._per_frame(1, n_target)
+
+    def symmetric_similarity(self, n_user: int, n_target: int) -> float:
+        """Mean of the user-side and the target-side per-frame means.
+
+        Every frame of both sequences counts once, so a stretch where one side dwells (a user
+        standing still, matched many times to the target's few standing frames) weighs no
+        more than its length on the other side: doing part of the target well does not hide
+        the parts that were not done.
+        """
+        if len(self.similarity) == 0:
+            return 0.0
+        user = float(self.per_user_frame(n_user).mean())
+        target = float(self.per_target_frame(n_target).mean())
+        return (user + target) / 2
+
+    def _per_frame(self, side: int, n: int) -> np.ndarray:
+        sums = np.bincount(self.path[:, side], weights=self.similarity, minlength=n)
+        counts = np.bincount(self.path[:, side], minlength=n)
         return (sums / np.maximum(counts, 1)).astype(np.float32)
 
     def matched_target(self, n_user: int) -> np.ndarray:
@@ -175,6 +196,11 @@ class OnlineAligner:
     not grow over a long session. The matched target frame is the end of the cheapest path.
     Cost per step is O(max_lag + max_lead) numpy work.
 
+    The aligner also keeps the target side of the comparison (``target_coverage``): each target
+    frame's mean similarity with the user frames matched to it, and target frames the path
+    jumped over (the user went faster) count with the user frame that jumped, as a
+    horizontal step of the offline path would.
+
     Args:
         target: (M, D) L2-normalised target latents.
         max_lag: frames the user may be behind the playhead.
@@ -193,6 +219,23 @@ class OnlineAligner:
         """Forget the user's past (a restart)."""
         self._row: np.ndarray | None = None
         self._lo = 0
+        self._matched: int | None = None
+        self._target_sums = np.zeros(len(self.target), np.float64)
+        self._target_counts = np.zeros(len(self.target), np.int64)
+
+    def per_target_frame(self) -> np.ndarray:
+        """(M,) mean similarity of each target frame over the user frames matched to it so
+        far; NaN where none was."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self._target_sums / self._target_counts
+
+    def target_coverage(self) -> float | None:
+        """Mean over the target frames matched so far of ``per_target_frame`` (None before
+        the first step)."""
+        reached = self._target_counts > 0
+        if not reached.any():
+            return None
+        return float((self._target_sums[reached] / self._target_counts[reached]).mean())
 
     def step(self, latent: np.ndarray, playhead: int) -> tuple[int, float]:
         """Add the user's newest latent (D,); returns (matched target index, similarity)."""
@@ -219,4 +262,13 @@ class OnlineAligner:
         best = int(np.argmin(row))
         self._row = row - row[best]
         self._lo = lo
+        self._count_target_side(lo + best, lo, sims)
         return lo + best, float(sims[best])
+
+    def _count_target_side(self, index: int, lo: int, sims: np.ndarray) -> None:
+        # Frames skipped since the last match (inside this window) count with this user frame.
+        start = index if self._matched is None or index <= self._matched else self._matched + 1
+        start = max(start, lo)
+        self._target_sums[start : index + 1] += sims[start - lo : index - lo + 1]
+        self._target_counts[start : index + 1] += 1
+        self._matched = index

@@ -70,8 +70,11 @@ def compare(
 ) -> ScoreResult:
     """Score ``attempt`` against ``target``.
 
-    With ``mirror`` (the default), the attempt is also compared as a mirror image (a follower
-    facing the screen mirrors the target) and the better of the two orientations counts.
+    The similarity is the DTW-aligned mean cosine similarity with every frame of both sides
+    counting once (``Alignment.symmetric_similarity``): the attempt has to match the target's
+    poses, and the target's poses have to be matched. With ``mirror`` (the default), the
+    attempt is also compared as a mirror image (a follower facing the screen mirrors the
+    target) and the better of the two orientations counts.
     """
     if not attempt.found.any():
         raise NoPersonError("No person was found in the attempt", "film the whole body, well lit")
@@ -87,7 +90,7 @@ def compare(
     best: tuple[float, bool, Alignment, np.ndarray] | None = None
     for mirrored, features in candidates:
         alignment, joints = _aligned(target_features, features, encoder, aligner)
-        mean = float(alignment.per_user_frame(len(features)).mean())
+        mean = alignment.symmetric_similarity(len(features), len(target_features))
         if best is None or mean > best[0] + 1e-9:
             best = (mean, mirrored, alignment, joints)
     assert best is not None

@@ -5,6 +5,13 @@ DTW (``OnlineAligner``) against the target latents near the playhead, tolerating
 follower. The orientation with the higher mean similarity over the attempt so far counts, as in
 the offline comparison. Joints the user keeps out of view (feet below the frame) are masked on
 both sides, and the target's latents are recomputed when that set changes.
+
+The displayed score follows the user side alone (each user frame against its aligned target
+frame), so it answers at once. The attempt's similarity (the summary, and the choice of
+orientation) also counts the target side, as the offline comparison does: the mean over the
+target frames the online path has matched of their mean similarity with the user frames
+matched to them (``OnlineAligner.target_coverage``), so that holding one easy pose does not
+stand in for a routine.
 """
 
 from __future__ import annotations
@@ -89,6 +96,8 @@ class LiveScorer:
         self._recent.clear()
         self._times: list[float] = []
         self._sims: list[list[float]] = [[] for _ in self._aligners]
+        self._sums = [0.0 for _ in self._aligners]
+        self._counts = [0 for _ in self._aligners]
         self._smoothed: float | None = None
         self._last_time: float | None = None
 
@@ -132,6 +141,8 @@ class LiveScorer:
             index, similarity = aligner.step(latent, playhead)
             results.append((index, similarity))
             self._sims[orientation].append(similarity)
+            self._sums[orientation] += similarity
+            self._counts[orientation] += 1
         chosen = 1 if self.mirrored else 0
         result = results[chosen]
         if result is None:
@@ -150,18 +161,28 @@ class LiveScorer:
             self._smoothed += alpha * (score - self._smoothed)
         self._last_time = time
 
+    def attempt_similarity(self, orientation: int) -> float | None:
+        """The attempt so far in one orientation: the mean of the user side (each scored user
+        frame) and the target side (each target frame reached); None before any frame scored."""
+        if self._counts[orientation] == 0:
+            return None
+        user = self._sums[orientation] / self._counts[orientation]
+        target = self._aligners[orientation].target_coverage()
+        return user if target is None else (user + target) / 2
+
     @property
     def mirrored(self) -> bool:
         if len(self._aligners) < 2:
             return False
-        means = [np.nanmean(s) if np.isfinite(s).any() else -np.inf for s in self._sims]
-        return bool(means[1] > means[0])
+        means = [self.attempt_similarity(o) for o in range(len(self._aligners))]
+        return means[1] is not None and (means[0] is None or means[1] > means[0])
 
     def summary(self) -> Outcome:
         """The attempt so far: overall score and a timeline by second of target time."""
-        sims = np.array(self._sims[1 if self.mirrored else 0], np.float64)
+        chosen = 1 if self.mirrored else 0
+        sims = np.array(self._sims[chosen], np.float64)
         valid = np.isfinite(sims)
-        similarity = float(sims[valid].mean()) if valid.any() else 0.0
+        similarity = self.attempt_similarity(chosen) or 0.0
         calibration = self.encoder.calibration
         seconds = np.floor(np.maximum(np.array(self._times, np.float64), 0)).astype(int)
         timeline = []

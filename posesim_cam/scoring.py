@@ -45,7 +45,8 @@ class Outcome:
 
     Attributes:
         score: 0-100 overall score.
-        similarity: mean cosine similarity of the attempt's frames with their aligned targets.
+        similarity: aligned mean cosine similarity of attempt and target frames (each frame
+            of both sides counts once; see compare and live_scoring).
         frames: frames in the attempt; scored_frames: those with a person in them.
         mirrored: whether the attempt was scored as the target's mirror image.
         timeline: one point per second.

@@ -133,3 +133,36 @@ def test_online_aligner_matches_offline_subsequence_cost_when_unconstrained():
             acc[i, j] = cost[i, j] + best
     assert aligner._row is not None
     np.testing.assert_allclose(aligner._row, acc[-1] - acc[-1].min(), atol=1e-5)
+
+
+def test_symmetric_similarity_counts_every_frame_of_both_sides_once():
+    # A user who holds the target's first pose: five user frames, three orthogonal target
+    # poses. The cheapest path dwells on target frame 0, then steps to the end.
+    basis = np.eye(3, dtype=np.float32)
+    user, target = np.repeat(basis[:1], 5, axis=0), basis
+    alignment = align_exact(user, target)
+    np.testing.assert_array_equal(alignment.path, [[0, 0], [1, 0], [2, 0], [3, 1], [4, 2]])
+    assert alignment.per_user_frame(5).mean() == pytest.approx(0.6)
+    np.testing.assert_allclose(alignment.per_target_frame(3), [1.0, 0.0, 0.0])
+    # The user side alone says 0.6; the two target poses never done pull it to 0.47.
+    assert alignment.symmetric_similarity(5, 3) == pytest.approx((0.6 + 1 / 3) / 2)
+
+
+def test_online_target_side_counts_matched_and_jumped_over_frames():
+    # Target poses on an arc, 20 degrees apart: similarity falls off with distance.
+    angles = np.radians(20.0 * np.arange(6))
+    target = np.stack([np.cos(angles), np.sin(angles)], axis=1).astype(np.float32)
+    aligner = OnlineAligner(target, max_lag=2, max_lead=2)
+    assert aligner.target_coverage() is None
+    assert aligner.step(target[0], 0) == (0, pytest.approx(1.0))
+    # The user is at pose 3 a frame later. The path's cheapest end is frame 2 (reaching 3
+    # costs nothing more, and ties go to the earlier frame); frame 1, jumped over, counts with
+    # this user frame as the horizontal step of an offline path would.
+    index, similarity = aligner.step(target[3], 1)
+    assert index == 2 and similarity == pytest.approx(np.cos(np.radians(20)), abs=1e-6)
+    expected = [1.0, np.cos(np.radians(40)), np.cos(np.radians(20))]
+    np.testing.assert_allclose(aligner.per_target_frame()[:3], expected, atol=1e-6)
+    assert np.isnan(aligner.per_target_frame()[3:]).all()
+    assert aligner.target_coverage() == pytest.approx(np.mean(expected), abs=1e-6)
+    aligner.reset()
+    assert aligner.target_coverage() is None
