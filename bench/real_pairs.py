@@ -30,7 +30,8 @@ def no_encoder_baseline(encoder: Encoder) -> Encoder:
 
 def main() -> None:
     encoder = load_encoder()
-    models = {"encoder v1": encoder, "no encoder": no_encoder_baseline(encoder)}
+    name = str(encoder.info.get("name", "encoder")).replace("_", " ")
+    models = {name: encoder, "no encoder": no_encoder_baseline(encoder)}
     with tempfile.TemporaryDirectory() as cache_dir:
         cache = TargetCache(Path(cache_dir))
         poses = {v: prepare_video(TESTDATA / v, encoder, cache).poses for v in ALL_VIDEOS}

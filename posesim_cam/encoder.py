@@ -28,7 +28,7 @@ from posesim_cam.skeleton import NUM_KEYPOINTS, NUM_PAIRS
 
 FILE_FORMAT = "posesim-cam encoder"
 FORMAT_VERSION = 1
-DEFAULT_MODEL = "encoder_v1.pt"
+DEFAULT_MODEL = "encoder_v2.pt"
 
 
 @dataclass(frozen=True)

@@ -100,23 +100,23 @@ def test_calibration_maps_linearly_and_clips():
     np.testing.assert_allclose(calibration.score([0.0, 0.2, 0.5, 0.8, 1.0]), [0, 0, 50, 100, 100])
 
 
-def test_shipped_model_loads_and_is_small():
+def test_the_default_model_is_the_mocap_v2_one_small_and_calibrated_on_mocap_only():
     path = default_model_path()
-    assert path.name == "encoder_v1.pt"
-    assert path.is_file(), "models/encoder_v1.pt must ship with the package"
+    assert path.name == "encoder_v2.pt"
+    assert path.is_file(), "models/encoder_v2.pt must ship with the package"
     assert path.stat().st_size < 5 * 1024 * 1024
     encoder = load_encoder()
-    assert 0.0 <= encoder.calibration.low < encoder.calibration.high <= 1.0
-    assert encoder.info["name"] == "encoder_v1"
-
-
-def test_the_mocap_v2_model_ships_loads_and_was_calibrated_on_mocap_only():
-    path = default_model_path().with_name("encoder_v2.pt")
-    assert path.stat().st_size < 5 * 1024 * 1024
-    encoder = load_encoder(path)
     assert encoder.info["name"] == "encoder_v2"
     assert -1.0 <= encoder.calibration.low < encoder.calibration.high <= 1.0
     # Calibrated on held-out mocap renders, never on the real clips.
     assert encoder.info["calibration"]["data"].startswith("held-out mocap")
     assert "lab_dance" not in str(encoder.info)
+
+
+def test_the_older_v1_model_still_loads_under_its_own_version():
+    path = default_model_path().with_name("encoder_v1.pt")
+    assert path.stat().st_size < 5 * 1024 * 1024
+    encoder = load_encoder(path)
+    assert encoder.info["name"] == "encoder_v1"
+    assert 0.0 <= encoder.calibration.low < encoder.calibration.high <= 1.0
     assert encoder.version != load_encoder().version  # caches made with v1 are not reused

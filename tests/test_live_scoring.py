@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from posesim_cam.encoder import load_encoder
+from posesim_cam.encoder import default_model_path, load_encoder
 from posesim_cam.features import mirror_keypoints
 from posesim_cam.live_scoring import LiveScorer
 from posesim_cam.pose.base import Pose
@@ -71,7 +71,9 @@ def test_a_lagging_copy_scores_near_the_top(encoder):
     assert [p.second for p in summary.timeline] == [0, 1, 2]
 
 
-def test_the_mirror_image_is_recognised_and_refused_with_no_mirror(encoder):
+def test_the_mirror_image_is_recognised_and_refused_with_no_mirror():
+    # v1 tells a pose from its mirror image, so --no-mirror can refuse a mirrored follower.
+    encoder = load_encoder(default_model_path().with_name("encoder_v1.pt"))
     target = moving_person()
     keypoints, scores = mirror_keypoints(target.keypoints, target.scores, 640)
     mirrored_user = PoseSequence(keypoints, scores, target.fps, target.frame_size)
@@ -81,6 +83,16 @@ def test_the_mirror_image_is_recognised_and_refused_with_no_mirror(encoder):
     strict = LiveScorer(target, encoder, mirror=False)
     run(strict, mirrored_user, lag=0)
     assert strict.summary().score < scorer.summary().score
+
+
+def test_the_default_encoder_treats_a_pose_and_its_mirror_image_alike(encoder):
+    # v2 learnt that a back view, as MediaPipe labels it, is the mirror image of a front view.
+    target = moving_person()
+    keypoints, scores = mirror_keypoints(target.keypoints, target.scores, 640)
+    mirrored_user = PoseSequence(keypoints, scores, target.fps, target.frame_size)
+    strict = LiveScorer(target, encoder, mirror=False)
+    run(strict, mirrored_user, lag=0)
+    assert strict.summary().similarity > 0.9
 
 
 def test_frames_without_a_person_are_not_scored(encoder):
