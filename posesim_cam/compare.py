@@ -11,7 +11,7 @@ import numpy as np
 
 from posesim_cam.align import Alignment, get_aligner
 from posesim_cam.encoder import Encoder
-from posesim_cam.errors import NoPersonError, UserError
+from posesim_cam.errors import CannotScoreError, NoPersonError, UserError
 from posesim_cam.features import PoseFeatures
 from posesim_cam.scoring import Outcome, TimelinePoint, per_second
 from posesim_cam.sequence import PoseSequence
@@ -21,6 +21,8 @@ from posesim_cam.skeleton import FLIP_INDEX
 # both sides; so an attempt filmed from the waist up is scored on the upper body alone.
 MIN_VISIBLE_SHARE = 0.5
 MIN_SHARED_JOINTS = 6
+# At least this share of the frames with a person must hold a plausible pose to be scored.
+MIN_USABLE_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,25 @@ def visible_joints(sequence_features: PoseFeatures) -> np.ndarray:
         return np.zeros(sequence_features.joint_weights.shape[1], bool)
     share = (sequence_features.joint_weights > 0).mean(axis=0)
     return share >= MIN_VISIBLE_SHARE
+
+
+def usable_frames(sequence: PoseSequence, encoder: Encoder, side: str, remedy: str) -> np.ndarray:
+    """(T,) bool: frames with a person whose pose is plausible (``Encoder.plausible``).
+
+    Raises CannotScoreError when fewer than MIN_USABLE_SHARE of the frames with a person are
+    usable: a broken track gets "cannot score", not a low score that reads as "different".
+    """
+    found = sequence.found
+    usable = found.copy()
+    usable[found] = encoder.plausible(sequence.features().select(found))
+    if usable.sum() < MIN_USABLE_SHARE * found.sum():
+        broken = 1.0 - usable.sum() / found.sum()
+        raise CannotScoreError(
+            f"Cannot score the {side}: in {broken:.0%} of the frames with a person, the "
+            "keypoints do not form a plausible body (a broken pose track)",
+            remedy,
+        )
+    return usable
 
 
 def _aligned(
@@ -80,8 +101,11 @@ def compare(
         raise NoPersonError("No person was found in the attempt", "film the whole body, well lit")
     if not target.found.any():
         raise NoPersonError("No person was found in the target", "choose another target video")
-    target_features = target.features().select(target.found)
-    attempt_valid = attempt.found
+    target_valid = usable_frames(target, encoder, "target", "choose another target video")
+    attempt_valid = usable_frames(
+        attempt, encoder, "attempt", "film one person, whole body, in good light"
+    )
+    target_features = target.features().select(target_valid)
     attempt_features = attempt.features().select(attempt_valid)
 
     candidates = [(False, attempt_features)]
@@ -101,7 +125,7 @@ def compare(
     valid_index = np.flatnonzero(attempt_valid)
     per_frame[valid_index] = alignment.per_user_frame(len(valid_index))
     matched = np.full(n, -1, np.intp)
-    target_index = np.flatnonzero(target.found)
+    target_index = np.flatnonzero(target_valid)
     matched[valid_index] = target_index[alignment.matched_target(len(valid_index))]
     if mirrored:
         joints = joints[FLIP_INDEX]  # report the joints in the attempt's own labels

@@ -19,3 +19,7 @@ class UserError(Exception):
 
 class NoPersonError(UserError):
     """No person was found where one was needed (a target video, an attempt, an image)."""
+
+
+class CannotScoreError(UserError):
+    """A person was found, but too few of their poses are usable to give a fair score."""

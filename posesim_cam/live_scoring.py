@@ -121,13 +121,14 @@ class LiveScorer:
     def step(self, pose: Pose | None, playhead: int, time: float) -> LiveScore:
         """Score the user's pose at target frame ``playhead``; ``time`` is target seconds."""
         self._times.append(time)
-        if pose is None:
+        features = None if pose is None else pose_features(pose.keypoints, pose.scores)
+        if pose is None or features is None or not self.encoder.plausible(features)[0]:
+            # Nobody, or keypoints that are no body (a broken track): not scored.
             for sims in self._sims:
                 sims.append(np.nan)
             return LiveScore(None, self._smoothed, None, self.mirrored, None)
         self._recent.append(joint_weights_from_scores(pose.scores) > 0)
         user_joints = np.mean(self._recent, axis=0) >= MIN_VISIBLE_SHARE
-        features = pose_features(pose.keypoints, pose.scores)
         results: list[tuple[int, float] | None] = []
         for orientation, aligner in enumerate(self._aligners):
             view = features if orientation == 0 else features.mirrored()

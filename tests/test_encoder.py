@@ -120,3 +120,26 @@ def test_the_older_v1_model_still_loads_under_its_own_version():
     assert encoder.info["name"] == "encoder_v1"
     assert 0.0 <= encoder.calibration.low < encoder.calibration.high <= 1.0
     assert encoder.version != load_encoder().version  # caches made with v1 are not reused
+
+
+# A person standing with the arms down, COCO-17 order, pixels.
+STANDING = np.array(
+    [
+        [320, 100], [330, 90], [310, 90], [340, 95], [300, 95], [360, 150], [280, 150],
+        [380, 220], [260, 220], [390, 290], [250, 290], [345, 290], [295, 290],
+        [345, 380], [295, 380], [345, 470], [295, 470],
+    ],
+    np.float32,
+)  # fmt: skip
+
+
+def test_plausible_tells_a_body_from_scattered_keypoints():
+    encoder = load_encoder()
+    body = pose_features(STANDING, np.ones(17, np.float32))
+    assert encoder.plausible(body).tolist() == [True]
+    rng = np.random.default_rng(0)
+    scattered = rng.uniform(0, 640, (200, 17, 2)).astype(np.float32)
+    features = pose_features(scattered, np.ones((200, 17), np.float32))
+    assert encoder.plausible(features).mean() < 0.3
+    # No visible joint pairs: nothing to judge, not plausible.
+    assert encoder.plausible(pose_features(STANDING, np.zeros(17, np.float32))).tolist() == [False]

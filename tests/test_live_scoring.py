@@ -101,3 +101,13 @@ def test_frames_without_a_person_are_not_scored(encoder):
     result = scorer.step(None, playhead=0, time=0.0)
     assert result.similarity is None and result.score is None
     assert scorer.summary().scored_frames == 0 and scorer.summary().frames == 1
+
+
+def test_scattered_keypoints_are_not_scored(encoder):
+    target = moving_person()
+    scorer = LiveScorer(target, encoder)
+    rng = np.random.default_rng(1)
+    junk = [Pose.from_keypoints(rng.uniform(0, 480, (17, 2)), np.ones(17)) for _ in range(30)]
+    results = [scorer.step(pose, playhead=t, time=t / 30) for t, pose in enumerate(junk)]
+    assert sum(r.similarity is None for r in results) >= 20
+    assert scorer.summary().scored_frames == sum(r.similarity is not None for r in results)

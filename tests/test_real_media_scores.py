@@ -10,15 +10,21 @@ import pytest
 
 from posesim_cam.compare import compare
 from posesim_cam.encoder import load_encoder
+from posesim_cam.errors import CannotScoreError
+from posesim_cam.sequence import PoseSequence
 from posesim_cam.targets import TargetCache, prepare_video
 from tests.pairs import ALL_VIDEOS, VARIANTS, real_pairs
 
 
 @pytest.fixture(scope="module")
-def scored(testdata: Path, tmp_path_factory: pytest.TempPathFactory):
-    encoder = load_encoder()
+def poses(testdata: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, PoseSequence]:
     cache = TargetCache(tmp_path_factory.mktemp("cache"))
-    poses = {v: prepare_video(testdata / v, encoder, cache).poses for v in ALL_VIDEOS}
+    return {v: prepare_video(testdata / v, load_encoder(), cache).poses for v in ALL_VIDEOS}
+
+
+@pytest.fixture(scope="module")
+def scored(poses: dict[str, PoseSequence]):
+    encoder = load_encoder()
     scored = {
         kind: {name: compare(t, a, encoder) for name, t, a in pairs}
         for kind, pairs in real_pairs(poses).items()
@@ -60,3 +66,33 @@ def test_timeline_covers_every_second_of_the_attempt(scored):
     result = scored["same"]["lab_dance view 1 vs view 2"]
     assert [p.second for p in result.timeline] == list(range(2))  # 100 frames at 60 fps
     assert all(p.score is not None and 0 <= p.score <= 100 for p in result.timeline)
+
+
+def broken(sequence: PoseSequence, share: float, seed: int = 0) -> tuple[PoseSequence, np.ndarray]:
+    """``sequence`` with the keypoints of a ``share`` of its frames scattered at random over the
+    frame (confident scores): what a tracker that lost the body can put out."""
+    rng = np.random.default_rng(seed)
+    keypoints = sequence.keypoints.copy()
+    hit = rng.random(len(sequence)) < share
+    size = np.asarray(sequence.frame_size, np.float32)
+    keypoints[hit] = rng.uniform(0, 1, (int(hit.sum()), 17, 2)) * size
+    scores = np.where(hit[:, None], 0.9, sequence.scores).astype(np.float32)
+    return PoseSequence(keypoints, scores, sequence.fps, sequence.frame_size), hit
+
+
+def test_a_broken_pose_track_cannot_be_scored(poses):
+    dance = poses["video/dance_1person_30fps.mp4"]
+    attempt, _ = broken(dance, 0.9)
+    with pytest.raises(CannotScoreError, match="Cannot score the attempt"):
+        compare(dance, attempt, load_encoder())
+    with pytest.raises(CannotScoreError, match="Cannot score the target"):
+        compare(attempt, dance, load_encoder())
+
+
+def test_a_few_broken_frames_are_left_out_not_scored_as_different(poses):
+    dance = poses["video/dance_1person_30fps.mp4"]
+    attempt, hit = broken(dance, 0.2)
+    result = compare(dance, attempt, load_encoder())
+    # Most scattered frames are recognised and left out; the rest of the copy still matches.
+    assert result.scored_frames <= len(dance) - 0.7 * hit.sum()
+    assert result.score >= 90
