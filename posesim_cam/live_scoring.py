@@ -78,7 +78,12 @@ class LiveScorer:
         self.mirror = mirror
         self.smoothing = smoothing
         self._target_features = poses.features()
-        self._target_joints = visible_joints(self._target_features.select(poses.found))
+        # Target frames with nobody or with keypoints that form no body take no part.
+        self._target_valid = poses.found.copy()
+        self._target_valid[poses.found] = encoder.plausible(
+            self._target_features.select(poses.found)
+        )
+        self._target_joints = visible_joints(self._target_features.select(self._target_valid))
         lag, lead = round(max_lag * poses.fps), round(max_lead * poses.fps)
         orientations = 2 if mirror else 1
         self._aligners = [
@@ -111,9 +116,9 @@ class LiveScorer:
         mask = self._masks[orientation]
         if mask is None or not np.array_equal(mask, joints):
             latents = np.zeros_like(self._aligners[orientation].target)
-            found = self.poses.found
-            masked = self._target_features.select(found).masked(joints)
-            latents[found] = self.encoder.embed(masked)
+            valid = self._target_valid
+            masked = self._target_features.select(valid).masked(joints)
+            latents[valid] = self.encoder.embed(masked)
             self._aligners[orientation].target = latents
             self._masks[orientation] = joints
         return self._aligners[orientation].target
