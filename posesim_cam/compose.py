@@ -117,9 +117,10 @@ class HudState:
         target_name: shown under the target picture.
         countdown: seconds left before the target starts (phase "countdown").
         progress: 0..1, how much of the target has played.
-        summary: the end card (phase "summary"), keys: "score" (float), "grade" (str),
-            "best" and "worst" (lists of (second, score) moments), "personal_best"
-            (float | None, the best before this attempt), "new_record" (bool).
+        summary: the end card (phase "summary"), keys: "score" (float | None: "--"), "grade"
+            (str), "best" and "worst" (lists of (second, score) moments), "personal_best"
+            (float | None, the best before this attempt), "new_record" (bool), "hint" (str |
+            None: shown instead of the personal best, e.g. when the attempt cannot be scored).
         fps: frames per second, shown as small debug text when given.
         message: a status line such as "No person in view".
     """
@@ -564,7 +565,9 @@ class Compositor:
         y = y0 + self._px(476)
         personal_best = summary.get("personal_best")
         scale, th = self._font(22), self._thick(2.2)
-        if summary.get("new_record"):
+        if summary.get("hint"):
+            _centered(out, _ascii(str(summary["hint"])), cx, y, scale, theme.text, th)
+        elif summary.get("new_record"):
             text = "New personal best!"
             star_r, gap = self._px(14), self._px(12)
             start = cx - (_text_width(text, scale, th) + 2 * star_r + gap) // 2

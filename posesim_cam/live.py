@@ -40,6 +40,11 @@ from posesim_cam.targets import Target
 
 TargetLoader = Callable[[str], Target]
 GIL_SWITCH_INTERVAL = 0.0005  # seconds; see LiveSession.run
+CANNOT_SCORE = "Cannot score"
+BROKEN_TRACK = (
+    "in most frames the keypoints formed no body (a broken pose track); film one person, "
+    "whole body, in good light"
+)
 
 
 @dataclass(frozen=True)
@@ -260,7 +265,10 @@ class LiveSession:
             "finished": attempt.clock.phase(self._now) == "finished",
             **summary.to_dict(),
         }
-        if save and summary.scored_frames > 0:
+        if attempt.scorer.broken_track:
+            # Most poses formed no body: no score, and nothing that could become a best.
+            record.update(score=None, grade=CANNOT_SCORE, cannot_score=BROKEN_TRACK)
+        elif save and summary.scored_frames > 0:
             saved = self.records.save(record, attempt.target.sha, attempt.target.name)
             record["record"] = str(saved.path)
             record["personal_best"] = saved.personal_best
@@ -381,12 +389,13 @@ class LiveSession:
             return HudState(
                 phase="summary",
                 summary={
-                    "score": summary.get("score", 0.0),
+                    "score": summary.get("score"),
                     "grade": summary.get("grade", grade(0.0)),
                     "best": summary.get("best", []),
                     "worst": summary.get("worst", []),
                     "personal_best": summary.get("personal_best"),
                     "new_record": summary.get("new_record", False),
+                    "hint": "Film one person, whole body" if summary.get("cannot_score") else None,
                 },
                 **common,
             )
@@ -441,6 +450,7 @@ class LiveSession:
             "score": last.get("score"),
             "grade": last.get("grade"),
             "target": last.get("target"),
+            "cannot_score": last.get("cannot_score"),
             "frames": self.frames,
             # Throughput over the run loop (model loading and target preparation excluded).
             "fps": round(self.frames / elapsed, 2) if elapsed > 0 else 0.0,

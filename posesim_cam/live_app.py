@@ -223,6 +223,9 @@ def doctor(
 
 def format_summary(summary: dict) -> str:
     head = f"{summary['frames']} frames at {summary['fps']:.1f} fps"
+    if summary.get("cannot_score"):
+        reason = summary["cannot_score"]
+        return f"Session ended: {summary['target']}: cannot score: {reason} ({head})."
     if summary.get("score") is None:
         return f"Session ended: {head}; nothing was scored."
     text = (

@@ -22,7 +22,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from posesim_cam.align import OnlineAligner
-from posesim_cam.compare import MIN_SHARED_JOINTS, MIN_VISIBLE_SHARE, visible_joints
+from posesim_cam.compare import (
+    MIN_SHARED_JOINTS,
+    MIN_USABLE_SHARE,
+    MIN_VISIBLE_SHARE,
+    visible_joints,
+)
 from posesim_cam.encoder import Encoder
 from posesim_cam.features import joint_weights_from_scores, pose_features
 from posesim_cam.limbs import pose_limb_warnings
@@ -103,6 +108,8 @@ class LiveScorer:
         self._sims: list[list[float]] = [[] for _ in self._aligners]
         self._sums = [0.0 for _ in self._aligners]
         self._counts = [0 for _ in self._aligners]
+        self._with_person = 0  # frames with a pose
+        self._implausible = 0  # of those, poses that formed no body
         self._smoothed: float | None = None
         self._last_time: float | None = None
 
@@ -127,7 +134,12 @@ class LiveScorer:
         """Score the user's pose at target frame ``playhead``; ``time`` is target seconds."""
         self._times.append(time)
         features = None if pose is None else pose_features(pose.keypoints, pose.scores)
-        if pose is None or features is None or not self.encoder.plausible(features)[0]:
+        if features is not None:
+            self._with_person += 1
+            if not self.encoder.plausible(features)[0]:
+                self._implausible += 1
+                features = None
+        if pose is None or features is None:
             # Nobody, or keypoints that are no body (a broken track): not scored.
             for sims in self._sims:
                 sims.append(np.nan)
@@ -166,6 +178,13 @@ class LiveScorer:
             alpha = 1.0 - np.exp(-dt / max(self.smoothing, 1e-6))
             self._smoothed += alpha * (score - self._smoothed)
         self._last_time = time
+
+    @property
+    def broken_track(self) -> bool:
+        """Fewer than MIN_USABLE_SHARE of the frames with a person held a plausible pose: the
+        attempt cannot be scored fairly (as ``compare`` refuses it offline)."""
+        usable = self._with_person - self._implausible
+        return self._with_person > 0 and usable < MIN_USABLE_SHARE * self._with_person
 
     def attempt_similarity(self, orientation: int) -> float | None:
         """The attempt so far in one orientation: the mean of the user side (each scored user

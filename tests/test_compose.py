@@ -341,6 +341,19 @@ def test_summary_card_covers_the_middle_and_hides_the_pip() -> None:
     assert (np.abs(plain_middle - np.array(THEME.highlight)).max(axis=2) <= 12).sum() == 0
 
 
+def test_summary_card_of_an_attempt_that_cannot_be_scored() -> None:
+    summary = {"score": None, "grade": "Cannot score", "best": [], "worst": []}
+    card = Compositor(640, 480)
+    plain = card.compose(grey_camera(640, 480), HudState(phase="summary", summary=summary))
+    hinted = card.compose(
+        grey_camera(640, 480),
+        HudState(phase="summary", summary={**summary, "new_record": True, "hint": "Film it"}),
+    )
+    # The hint replaces the personal-best line (no highlight star), and it is drawn.
+    assert (np.abs(hinted.astype(int) - np.array(THEME.highlight)).max(axis=2) <= 12).sum() == 0
+    assert (hinted != plain).any()
+
+
 @pytest.mark.parametrize(("score", "other"), [(95.0, 20.0), (20.0, 95.0), (60.0, 95.0)])
 def test_score_bar_takes_the_score_colour(score: float, other: float) -> None:
     out = Compositor(1280, 720).compose(

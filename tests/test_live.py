@@ -17,7 +17,7 @@ from posesim_cam.encoder import load_encoder
 from posesim_cam.errors import UserError
 from posesim_cam.live import LiveSession, LiveSettings
 from posesim_cam.outputs import NullOutput
-from posesim_cam.pose.base import create_backend
+from posesim_cam.pose.base import Pose, create_backend
 from posesim_cam.records import RecordStore
 from tests.fakes import FakeBackend
 from tests.test_cli import assert_user_error, cli, write_empty_video
@@ -301,3 +301,51 @@ def test_a_target_with_nobody_in_it(testdata: Path, tmp_path: Path):
     squats = video(testdata, "squats_1person_5fps.mp4")
     result = cli("run", "--source", squats, "--target", str(empty), "--output", "null")
     assert_user_error(result, "No person was found", "empty_target.mp4")
+
+
+class ScatteringBackend:
+    """Real MediaPipe whose poses come out scattered over the frame: a tracker gone wrong."""
+
+    def __init__(self) -> None:
+        self.inner = create_backend("blazepose")
+        self.name = "blazepose"
+        self.rng = np.random.default_rng(0)
+
+    def estimate(self, frame_bgr: np.ndarray) -> list[Pose]:
+        poses = self.inner.estimate(frame_bgr)
+        size = np.array(frame_bgr.shape[1::-1], np.float32)
+        return [
+            Pose.from_keypoints(self.rng.uniform(0, 1, (17, 2)) * size, p.scores) for p in poses
+        ]
+
+    def reset(self) -> None:
+        self.inner.reset()
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_a_broken_pose_track_ends_in_cannot_score_and_no_personal_best(testdata: Path):
+    from posesim_cam.capture import FileSource
+
+    encoder = load_encoder()
+    dance = video(testdata, "dance_1person_30fps.mp4")
+    target = app.load_target(dance, None, "blazepose", encoder)
+    records = RecordStore(data_dir())
+    before = records.personal_best(target.sha)
+    session = LiveSession(
+        FileSource(dance),
+        ScatteringBackend(),
+        encoder,
+        [NullOutput()],
+        Compositor(640, 480),
+        lambda name: target,
+        [],
+        records,
+        LiveSettings(countdown=0.0, drop_frames=False),
+    )
+    summary = session.run(first_target=dance)
+    assert summary["score"] is None and summary["grade"] == "Cannot score", summary
+    assert "no body" in summary["cannot_score"]
+    assert records.personal_best(target.sha) == before
+    assert "cannot score" in live_app.format_summary(summary)

@@ -111,3 +111,15 @@ def test_scattered_keypoints_are_not_scored(encoder):
     results = [scorer.step(pose, playhead=t, time=t / 30) for t, pose in enumerate(junk)]
     assert sum(r.similarity is None for r in results) >= 20
     assert scorer.summary().scored_frames == sum(r.similarity is not None for r in results)
+
+
+def test_a_track_of_mostly_scattered_keypoints_is_broken(encoder):
+    target = moving_person()
+    rng = np.random.default_rng(2)
+    broken, fine = LiveScorer(target, encoder), LiveScorer(target, encoder)
+    for t in range(len(target)):
+        scattered = Pose.from_keypoints(rng.uniform(0, 480, (17, 2)), np.ones(17))
+        body = Pose.from_keypoints(target.keypoints[t], target.scores[t])
+        broken.step(scattered if t % 4 else body, playhead=t, time=t / 30)
+        fine.step(body if t % 4 else scattered, playhead=t, time=t / 30)
+    assert broken.broken_track and not fine.broken_track

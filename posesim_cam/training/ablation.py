@@ -37,6 +37,9 @@ VARIANTS: dict[str, V2Settings] = {
     # v2 less one part at a time.
     "v2 without reconstruction": replace(_BASE, reconstruction_weight=0.0),
     "v2 without mirror positives": replace(_BASE, mirror_positives=False),
+    # A stronger pull between the two views.
+    "v2, alignment x2": replace(_BASE, alignment_weight=2.0),
+    "v2, alignment x4": replace(_BASE, alignment_weight=4.0),
 }
 
 
