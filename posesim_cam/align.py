@@ -222,6 +222,10 @@ class OnlineAligner:
         self._matched: int | None = None
         self._target_sums = np.zeros(len(self.target), np.float64)
         self._target_counts = np.zeros(len(self.target), np.int64)
+        # Running sum of the per-frame means and count of matched frames: target_coverage in
+        # O(1), since it is asked for on every live frame.
+        self._coverage_total = 0.0
+        self._coverage_frames = 0
 
     def per_target_frame(self) -> np.ndarray:
         """(M,) mean similarity of each target frame over the user frames matched to it so
@@ -232,10 +236,9 @@ class OnlineAligner:
     def target_coverage(self) -> float | None:
         """Mean over the target frames matched so far of ``per_target_frame`` (None before
         the first step)."""
-        reached = self._target_counts > 0
-        if not reached.any():
+        if self._coverage_frames == 0:
             return None
-        return float((self._target_sums[reached] / self._target_counts[reached]).mean())
+        return self._coverage_total / self._coverage_frames
 
     def step(self, latent: np.ndarray, playhead: int) -> tuple[int, float]:
         """Add the user's newest latent (D,); returns (matched target index, similarity)."""
@@ -269,6 +272,11 @@ class OnlineAligner:
         # Frames skipped since the last match (inside this window) count with this user frame.
         start = index if self._matched is None or index <= self._matched else self._matched + 1
         start = max(start, lo)
-        self._target_sums[start : index + 1] += sims[start - lo : index - lo + 1]
-        self._target_counts[start : index + 1] += 1
+        span = slice(start, index + 1)
+        sums, counts = self._target_sums[span], self._target_counts[span]
+        before = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
+        self._coverage_frames += int((counts == 0).sum())
+        sums += sims[start - lo : index - lo + 1]
+        counts += 1
+        self._coverage_total += float((sums / counts - before).sum())
         self._matched = index

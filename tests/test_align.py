@@ -166,3 +166,18 @@ def test_online_target_side_counts_matched_and_jumped_over_frames():
     assert aligner.target_coverage() == pytest.approx(np.mean(expected), abs=1e-6)
     aligner.reset()
     assert aligner.target_coverage() is None
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_online_target_coverage_is_the_mean_of_the_per_frame_means(seed: int):
+    rng = np.random.default_rng(seed)
+    target = rng.normal(size=(40, 8))
+    target /= np.linalg.norm(target, axis=1, keepdims=True)
+    aligner = OnlineAligner(target, max_lag=6, max_lead=2)
+    for step in range(60):
+        user = rng.normal(size=8)
+        aligner.step(user / np.linalg.norm(user), playhead=min(step, 39))
+        per_frame = aligner.per_target_frame()
+        expected = per_frame[np.isfinite(per_frame)].mean()
+        assert aligner.target_coverage() == pytest.approx(expected, abs=1e-9)
