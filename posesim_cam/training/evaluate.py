@@ -5,7 +5,8 @@ Pure computation: functions here return numbers and rows; the CLI prints them.
 (a) Held-out mocap (``mocap_data.HELD_OUT_CLIPS``), each clip rendered from several random
     cameras with another build per render and estimator-like errors (``render_clip``). Cut into
     1-second windows; a pair of windows is scored as the app scores a pair of videos
-    (``compare.compare``: mirror-invariant, exact DTW, mean similarity along the path):
+    (``compare.compare``: mirror-invariant, exact DTW, symmetric mean similarity along the
+    path):
     - same view: the same window, the same camera, another build and noise;
     - cross view: the same window seen by two different cameras;
     - different: windows of clips of different movement kinds, any cameras.
