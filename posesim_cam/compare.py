@@ -49,15 +49,20 @@ def visible_joints(sequence_features: PoseFeatures) -> np.ndarray:
     return share >= MIN_VISIBLE_SHARE
 
 
-def usable_frames(sequence: PoseSequence, encoder: Encoder, side: str, remedy: str) -> np.ndarray:
-    """(T,) bool: frames with a person whose pose is plausible (``Encoder.plausible``).
-
-    Raises CannotScoreError when fewer than MIN_USABLE_SHARE of the frames with a person are
-    usable: a broken track gets "cannot score", not a low score that reads as "different".
-    """
+def plausible_frames(sequence: PoseSequence, encoder: Encoder) -> np.ndarray:
+    """(T,) bool: frames with a person whose pose is plausible (``Encoder.plausible``)."""
     found = sequence.found
     usable = found.copy()
     usable[found] = encoder.plausible(sequence.features().select(found))
+    return usable
+
+
+def usable_frames(sequence: PoseSequence, encoder: Encoder, side: str, remedy: str) -> np.ndarray:
+    """``plausible_frames``, or CannotScoreError when fewer than MIN_USABLE_SHARE of the frames
+    with a person are usable: a broken track gets "cannot score", not a low score that reads as
+    "different"."""
+    found = sequence.found
+    usable = plausible_frames(sequence, encoder)
     if usable.sum() < MIN_USABLE_SHARE * found.sum():
         broken = 1.0 - usable.sum() / found.sum()
         raise CannotScoreError(

@@ -26,6 +26,7 @@ from posesim_cam.compare import (
     MIN_SHARED_JOINTS,
     MIN_USABLE_SHARE,
     MIN_VISIBLE_SHARE,
+    plausible_frames,
     visible_joints,
 )
 from posesim_cam.encoder import Encoder
@@ -84,10 +85,7 @@ class LiveScorer:
         self.smoothing = smoothing
         self._target_features = poses.features()
         # Target frames with nobody or with keypoints that form no body take no part.
-        self._target_valid = poses.found.copy()
-        self._target_valid[poses.found] = encoder.plausible(
-            self._target_features.select(poses.found)
-        )
+        self._target_valid = plausible_frames(poses, encoder)
         self._target_joints = visible_joints(self._target_features.select(self._target_valid))
         lag, lead = round(max_lag * poses.fps), round(max_lead * poses.fps)
         orientations = 2 if mirror else 1
