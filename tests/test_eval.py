@@ -93,6 +93,14 @@ def test_mocap_pairs_have_every_kind(held_out):
     assert all(len(a) == len(b) == 30 for a, b in pairs.cross_view)
 
 
+def test_camera_height_pairs_pair_every_window_of_a_clip_across_cameras(held_out):
+    few = [c for c in held_out if c.name in ("005_14", "002_01")]
+    pairs = ev.camera_height_pairs(few, seed=4, different=20)
+    assert not pairs.same_view and not pairs.other_take and len(pairs.different) == 20
+    windows = sum(len(c.points) // 30 for c in few)  # 1-s windows at 30 fps
+    assert len(pairs.cross_view) == windows
+
+
 def test_the_table_has_the_required_rows(held_out):
     few = [c for c in held_out if c.name in ("005_14", "005_15", "006_01")]
     encoder, _ = small_encoder()
@@ -116,6 +124,7 @@ def test_the_table_has_the_required_rows(held_out):
         "lab_dance view 1 vs view 3 (follower smaller)",
         "squats vs dance (follower slower)",
         "margin min(same) − max(different) similarity, as filmed",
+        "camera -10…10° vs camera 35…50° above: mean cross-view similarity / separation",
     ):
         assert required in items, required
     assert any("seed autoencoder" in i for i in items)

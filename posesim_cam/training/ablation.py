@@ -16,6 +16,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from posesim_cam.training import evaluate as ev
 from posesim_cam.training.mocap_data import load_mocap, split_clips
 from posesim_cam.training.train_v2 import V2Settings, train_v2
@@ -48,6 +50,7 @@ def run(names: list[str], steps: int | None, seed: int, data: Path) -> list[dict
     _, held = split_clips(clips)
     renders = ev.render_clips(held, ev.EVAL_SEED)
     pairs = ev.mocap_pairs(renders, ev.EVAL_SEED + 1)
+    height_pairs = ev.camera_height_pairs(held, ev.EVAL_SEED + 2)
     out = []
     for name in names:
         settings = VARIANTS[name]
@@ -59,6 +62,9 @@ def run(names: list[str], steps: int | None, seed: int, data: Path) -> list[dict
         row = {"variant": name, "steps": settings.steps, "train_s": round(seconds, 1)}
         metrics = ev.mocap_metrics(pairs, encoder)
         row.update(metrics.summary())
+        height = ev.mocap_metrics(height_pairs, encoder)
+        row["high_camera_cross_view"] = round(float(np.nanmean(height.cross_view)), 4)
+        row["high_camera_separation"] = round(height.separation, 4)
         if name == names[0]:
             baseline = ev.mocap_metrics(pairs, ev.no_encoder_baseline(encoder))
             print(json.dumps({"variant": "no encoder", **baseline.summary()}), flush=True)

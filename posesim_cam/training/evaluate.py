@@ -71,16 +71,24 @@ EVAL_AUGMENT = AugmentConfig()
 BACK_SWAP_P = 0.5
 
 
+# The evaluation cameras' elevation (degrees, positive from above): the range the issue names.
+EVAL_PITCH = (-20.0, 30.0)
+# A camera at the user's height (a laptop on a desk) against a high one (a studio or gym camera
+# on a shelf), for the camera-height rows of the table.
+LEVEL_PITCH, HIGH_PITCH = (-10.0, 10.0), (35.0, 50.0)
+
+
 def render_clip(
     clip: MocapClip,
     rng: np.random.Generator,
     cameras: int = 4,
     same_view_bodies: int = 2,
     augment: AugmentConfig = EVAL_AUGMENT,
+    pitch: tuple[float, float] = EVAL_PITCH,
 ) -> list[Render]:
-    """Renders of one clip: ``cameras`` random cameras; camera 0 also with a second body."""
+    """Renders of one clip: ``cameras`` random cameras; camera 0 also with more bodies."""
     out = []
-    for k, camera in enumerate(random_cameras(rng, cameras, clip.points)):
+    for k, camera in enumerate(random_cameras(rng, cameras, clip.points, pitch_range=pitch)):
         for body in range(same_view_bodies if k == 0 else 1):
             points = vary_bone_lengths(clip.points, rng)
             kp, sc = render_views_with_scores(points, [camera], follow=True)
@@ -100,6 +108,18 @@ def render_clip(
 def render_clips(clips: Sequence[MocapClip], seed: int, cameras: int = 4) -> list[Render]:
     rng = np.random.default_rng(seed)
     return [r for clip in clips for r in render_clip(clip, rng, cameras)]
+
+
+def camera_height_pairs(clips: Sequence[MocapClip], seed: int, different: int = 600) -> MocapPairs:
+    """Window pairs of each clip seen by a level camera and by a high one (cross view), and
+    different-movement windows from either; no same-view or other-take pairs."""
+    rng = np.random.default_rng(seed)
+    renders = []
+    for clip in clips:
+        for camera, pitch in enumerate((LEVEL_PITCH, HIGH_PITCH)):
+            (render,) = render_clip(clip, rng, cameras=1, same_view_bodies=1, pitch=pitch)
+            renders.append(replace(render, camera=camera))
+    return mocap_pairs(renders, seed + 1, different=different)
 
 
 def _window(sequence: PoseSequence, start: int, length: int) -> PoseSequence:
@@ -238,11 +258,17 @@ class MocapMetrics:
             "auc": round(self.auc, 4),
             "auc_cross_view": round(self.auc_cross_view, 4),
             "separation": round(self.separation, 4),
-            "same_view": round(float(np.nanmean(self.same_view)), 4),
-            "cross_view": round(float(np.nanmean(self.cross_view)), 4),
-            "other_take": round(float(np.nanmean(self.other_take)), 4),
-            "different": round(float(np.nanmean(self.different)), 4),
+            "same_view": round(_mean(self.same_view), 4),
+            "cross_view": round(_mean(self.cross_view), 4),
+            "other_take": round(_mean(self.other_take), 4),
+            "different": round(_mean(self.different), 4),
         }
+
+
+def _mean(values: np.ndarray) -> float:
+    """Mean of the finite values; NaN when there are none (a kind of pair left out)."""
+    finite = values[np.isfinite(values)]
+    return float(finite.mean()) if len(finite) else float("nan")
 
 
 def mocap_metrics(pairs: MocapPairs, encoder: Encoder) -> MocapMetrics:
@@ -614,16 +640,32 @@ def evaluate_models(
     """
     names = list(models)
     pairs = mocap_pairs(render_clips(held_out, seed), seed + 1)
+    height_pairs = camera_height_pairs(held_out, seed + 2)
     bar = progress("Evaluating", len(names)) if progress else None
     metrics: dict[str, MocapMetrics] = {}
+    height: dict[str, MocapMetrics] = {}
     results: dict[str, list[RealResult]] = {}
     for k, name in enumerate(names):
         metrics[name] = mocap_metrics(pairs, models[name])
+        height[name] = mocap_metrics(height_pairs, models[name])
         if real_poses is not None:
             results[name] = real_results(real_poses, models[name])
         if bar:
             bar(k + 1)
     rows = _mocap_rows(names, models, metrics)
+    level, high = (f"{a:.0f}…{b:.0f}°" for a, b in (LEVEL_PITCH, HIGH_PITCH))
+    rows += [
+        Row(
+            "mocap",
+            f"camera {level} vs camera {high} above: mean cross-view similarity / separation",
+            "",
+            {
+                n: f"{np.nanmean(height[n].cross_view):.3f} / {height[n].separation:.3f}"
+                for n in names
+            },
+            {n: float(np.nanmean(height[n].cross_view)) for n in names},
+        )
+    ]
     speed = {n: embed_time_ms(models[n]) for n in names}
     rows.append(
         Row(
@@ -643,6 +685,7 @@ def evaluate_models(
             "other_take": len(pairs.other_take),
         },
         "mocap": {n: metrics[n].summary() for n in names},
+        "mocap_camera_height": {n: height[n].summary() for n in names},
         "calibration": {
             n: [round(models[n].calibration.low, 4), round(models[n].calibration.high, 4)]
             for n in names
