@@ -189,7 +189,11 @@ class ViewSettings:
     """
 
     yaw: tuple[float, float] = (-180.0, 180.0)
-    pitch: tuple[float, float] = (-20.0, 30.0)
+    # Up to 45 degrees from above: studio and gym cameras are mounted high. Against -20..30,
+    # on held-out mocap seen by a level and a high (35-50 degrees) camera, cross-view similarity
+    # rose from 0.78 to 0.83 and separation from 0.12 to 0.22, the standard evaluation
+    # (-20..30 cameras) unchanged within seed noise.
+    pitch: tuple[float, float] = (-20.0, 45.0)
     distance: tuple[float, float] = (2.5, 6.0)
     focal: tuple[float, float] = (450.0, 1000.0)
     image_sizes: tuple[tuple[int, int], ...] = ((640, 480), (480, 640))
