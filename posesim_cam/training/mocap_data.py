@@ -7,7 +7,7 @@ calibrate the 0-100 score and to evaluate.
 
 A *view* of a 3-D pose is what a pose estimator would report from a random camera for a random
 person doing that pose: per-sample bone lengths (in 3-D), a pinhole camera at any yaw, pitch
--20..+30 deg, 2.5-6 m and 450-1000 px focal length, then estimator errors in 2-D (a whole-body
+-20..+45 deg, 2.5-6 m and 450-1000 px focal length, then estimator errors in 2-D (a whole-body
 left/right swap when the person is seen from behind, partial swaps, keypoint jitter, dropped
 joints, lower body out of frame). The ``MocapSampler`` gives ``train_autoencoder`` two
 independent views of each 3-D pose (positives) and the pose's clean 3-D joint distances as the
