@@ -49,20 +49,21 @@ def visible_joints(sequence_features: PoseFeatures) -> np.ndarray:
     return share >= MIN_VISIBLE_SHARE
 
 
-def plausible_frames(sequence: PoseSequence, encoder: Encoder) -> np.ndarray:
-    """(T,) bool: frames with a person whose pose is plausible (``Encoder.plausible``)."""
-    found = sequence.found
+def plausible_frames(features: PoseFeatures, found: np.ndarray, encoder: Encoder) -> np.ndarray:
+    """(T,) bool: frames with a person (``found``) whose pose is plausible
+    (``Encoder.plausible``); ``features`` are those of every frame of the sequence."""
     usable = found.copy()
-    usable[found] = encoder.plausible(sequence.features().select(found))
+    usable[found] = encoder.plausible(features.select(found))
     return usable
 
 
-def usable_frames(sequence: PoseSequence, encoder: Encoder, side: str, remedy: str) -> np.ndarray:
+def usable_frames(
+    features: PoseFeatures, found: np.ndarray, encoder: Encoder, side: str, remedy: str
+) -> np.ndarray:
     """``plausible_frames``, or CannotScoreError when fewer than MIN_USABLE_SHARE of the frames
     with a person are usable: a broken track gets "cannot score", not a low score that reads as
     "different"."""
-    found = sequence.found
-    usable = plausible_frames(sequence, encoder)
+    usable = plausible_frames(features, found, encoder)
     if usable.sum() < MIN_USABLE_SHARE * found.sum():
         broken = 1.0 - usable.sum() / found.sum()
         raise CannotScoreError(
@@ -106,12 +107,15 @@ def compare(
         raise NoPersonError("No person was found in the attempt", "film the whole body, well lit")
     if not target.found.any():
         raise NoPersonError("No person was found in the target", "choose another target video")
-    target_valid = usable_frames(target, encoder, "target", "choose another target video")
-    attempt_valid = usable_frames(
-        attempt, encoder, "attempt", "film one person, whole body, in good light"
+    target_all, attempt_all = target.features(), attempt.features()
+    target_valid = usable_frames(
+        target_all, target.found, encoder, "target", "choose another target video"
     )
-    target_features = target.features().select(target_valid)
-    attempt_features = attempt.features().select(attempt_valid)
+    attempt_valid = usable_frames(
+        attempt_all, attempt.found, encoder, "attempt", "film one person, whole body, in good light"
+    )
+    target_features = target_all.select(target_valid)
+    attempt_features = attempt_all.select(attempt_valid)
 
     candidates = [(False, attempt_features)]
     if mirror:

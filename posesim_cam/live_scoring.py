@@ -85,7 +85,7 @@ class LiveScorer:
         self.smoothing = smoothing
         self._target_features = poses.features()
         # Target frames with nobody or with keypoints that form no body take no part.
-        self._target_valid = plausible_frames(poses, encoder)
+        self._target_valid = plausible_frames(self._target_features, poses.found, encoder)
         self._target_joints = visible_joints(self._target_features.select(self._target_valid))
         lag, lead = round(max_lag * poses.fps), round(max_lead * poses.fps)
         orientations = 2 if mirror else 1
