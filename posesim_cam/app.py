@@ -308,8 +308,9 @@ def evaluate_encoder(
         with contextlib.suppress(UserError):
             models["encoder_v1"] = load_encoder(v1_path)
     # The baseline centres and scales distances by the real training clips' statistics (those of
-    # encoder v1, as bench/real_pairs.py does) when v1 is at hand: mocap-render statistics sit
-    # off-centre for real estimator output and would inflate every cosine.
+    # encoder v1) when v1 is at hand: mocap-render statistics sit off-centre for real estimator
+    # output and inflate every cosine (bench/real_pairs.py shows that variant: it keeps the
+    # shipped encoder's statistics and score map, so only the network differs).
     baseline = ev.no_encoder_baseline(models.get("encoder_v1", encoder))
     calibration, _ = ev.calibrate_on_mocap(baseline, held_out)
     models["no encoder"] = ev.with_calibration(baseline, calibration)
