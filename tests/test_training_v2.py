@@ -102,6 +102,13 @@ def test_sampler_gives_two_views_of_the_same_poses(clips):
     assert not np.array_equal(batch.view_a, batch.view_b)
     # Symmetrised 3-D targets do not depend on the camera or the relabelling, only the build.
     assert np.abs(batch.clean - batch.clean_b).mean() < 0.1 * np.abs(batch.clean).mean() + 0.5
+    # The pose distances of the kernel term: zero for a pose and itself, positive otherwise
+    # (two picks of the same frame aside), the same both ways.
+    d = batch.pose_distance
+    assert d is not None and d.shape == (32, 32)
+    np.testing.assert_allclose(np.diag(d), 0.0, atol=1e-5)
+    np.testing.assert_allclose(d, d.T, atol=1e-6)
+    assert np.median(d[~np.eye(32, dtype=bool)]) > 0.02
 
 
 TINY = replace(

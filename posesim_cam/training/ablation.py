@@ -24,6 +24,7 @@ from posesim_cam.training.train_v2 import V2Settings, train_v2
 
 _BASE = V2Settings()
 _NO_ALIGN = replace(_BASE, alignment_weight=0.0)
+_KERNEL = replace(_BASE, kernel_weight=4.0)
 
 VARIANTS: dict[str, V2Settings] = {
     # A denoising autoencoder: rebuild the view's own clean 2-D distances, nothing else.
@@ -42,6 +43,14 @@ VARIANTS: dict[str, V2Settings] = {
     # A stronger pull between the two views.
     "v2, alignment x2": replace(_BASE, alignment_weight=2.0),
     "v2, alignment x4": replace(_BASE, alignment_weight=4.0),
+    # + every cross-view cosine pulled towards a kernel of the 3-D pose distance (weight 4,
+    # width 0.07 statures), and its weight and width varied.
+    "v2 + pose kernel": _KERNEL,
+    "v2 + pose kernel, weight 1": replace(_KERNEL, kernel_weight=1.0),
+    "v2 + pose kernel, weight 8": replace(_KERNEL, kernel_weight=8.0),
+    "v2 + pose kernel, width 0.05": replace(_KERNEL, kernel_width=0.05),
+    "v2 + pose kernel, width 0.1": replace(_KERNEL, kernel_width=0.1),
+    "v2 + pose kernel, without InfoNCE": replace(_KERNEL, contrastive_weight=0.0),
 }
 
 

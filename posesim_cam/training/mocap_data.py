@@ -38,6 +38,7 @@ from posesim_cam.skeleton import FLIP_INDEX, INDEX
 from posesim_cam.training.augment import BONE_GROUPS, drop_joints, swap_left_right
 from posesim_cam.training.mocap import UP, facing_directions, load_clip_coco3d, stature
 from posesim_cam.training.model import Batch
+from posesim_cam.training.pose_distance import normalised_poses, pose_distance_matrix
 
 __all__ = [
     "HELD_OUT_CLIPS",
@@ -429,7 +430,17 @@ class MocapSampler:
         xa, ca = self._view(points, heights, rng)
         xb, cb = self._view(points, heights, rng)
         ones = np.ones_like(ca)
-        return Batch(xa, xb, ca, ones, clean_b=cb, clean_mask_b=ones)
+        poses = normalised_poses(points, heights)
+        distance = pose_distance_matrix(poses, mirror=self.views.mirror_p > 0)
+        return Batch(
+            xa,
+            xb,
+            ca,
+            ones,
+            clean_b=cb,
+            clean_mask_b=ones,
+            pose_distance=distance.astype(np.float32),
+        )
 
 
 def render_statistics(

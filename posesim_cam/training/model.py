@@ -28,6 +28,8 @@ class Batch:
         clean_mask: (B, 136) 1 where the clean distance exists.
         clean_b, clean_mask_b: view b's own target and mask where it differs from view a's
             (e.g. a view with left and right relabelled); None: the same as ``clean``.
+        pose_distance: (B, B) how far apart the poses are in 3-D, whatever the camera and
+            build (``pose_distance.pose_distance_matrix``, in statures); None where unknown.
     """
 
     view_a: np.ndarray
@@ -36,6 +38,7 @@ class Batch:
     clean_mask: np.ndarray
     clean_b: np.ndarray | None = None
     clean_mask_b: np.ndarray | None = None
+    pose_distance: np.ndarray | None = None
 
 
 BatchSampler = Callable[[np.random.Generator, int], Batch]
@@ -77,6 +80,11 @@ class TrainSettings:
     duplicate_distance: float = 0.15
     # Weight of a direct pull between the two views' latents: mean (1 - cosine).
     alignment_weight: float = 0.0
+    # Weight of the pose-kernel term (needs ``Batch.pose_distance``): the cosine of every
+    # pair of latents (view a of pose i, view b of pose j) is pulled towards
+    # exp(-(d_ij / kernel_width)^2), so that a cosine says how alike two poses are in 3-D.
+    kernel_weight: float = 0.0
+    kernel_width: float = 0.07
 
 
 def info_nce(
@@ -95,6 +103,16 @@ def info_nce(
     return 0.5 * (
         nn.functional.cross_entropy(logits, labels) + nn.functional.cross_entropy(logits.T, labels)
     )
+
+
+def pose_kernel_loss(
+    za: torch.Tensor, zb: torch.Tensor, pose_distance: torch.Tensor, width: float
+) -> torch.Tensor:
+    """Mean squared gap between every cross-view latent cosine and the 3-D pose kernel."""
+    a = nn.functional.normalize(za, dim=1)
+    b = nn.functional.normalize(zb, dim=1)
+    kernel = torch.exp(-((pose_distance / width) ** 2))
+    return ((a @ b.T - kernel) ** 2).mean()
 
 
 def train_autoencoder(
@@ -131,6 +149,13 @@ def train_autoencoder(
         if settings.alignment_weight > 0:
             cosine = nn.functional.cosine_similarity(za, zb, dim=1)
             loss = loss + settings.alignment_weight * (1.0 - cosine).mean()
+        if settings.kernel_weight > 0:
+            if batch.pose_distance is None:
+                raise ValueError("the pose-kernel term needs batches with pose distances")
+            distance = torch.from_numpy(batch.pose_distance)
+            loss = loss + settings.kernel_weight * pose_kernel_loss(
+                za, zb, distance, settings.kernel_width
+            )
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()

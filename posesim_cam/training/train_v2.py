@@ -5,9 +5,15 @@ Objective (``model.train_autoencoder``): each batch holds two views of the same 
 from its own random camera, build and estimator errors, and (``mirror_positives``) each view a
 mirror image half of the time. The loss is
 - reconstruction: the decoder rebuilds the pose's 3-D joint distances (view-free; symmetrised
-  over left/right when mirror images are positives) from either view's latent, and
+  over left/right when mirror images are positives) from either view's latent,
 - symmetric InfoNCE: a view's positive is the other view of the same 3-D pose; the other poses
-  of the batch are negatives, except near-duplicates (3-D distances closer than a threshold).
+  of the batch are negatives, except near-duplicates (3-D distances closer than a threshold), and
+- a direct pull (1 - cosine) between the two views of each pose.
+Available, off by default: a pose-kernel term (``TrainSettings.kernel_weight``) that pulls the
+cosine between view a of pose i and view b of pose j towards exp(-(d_ij / width)^2), d_ij being
+how far apart the two 3-D poses are whatever the camera, build and mirroring
+(``pose_distance``). It raised held-out mocap separation but not the real clips' (the model
+card has the numbers).
 Calibration of the 0-100 score: ``evaluate.calibrate_on_mocap`` on held-out renders only.
 
 Deterministic on CPU: a fixed seed gives identical weights (torch deterministic algorithms,
@@ -62,6 +68,8 @@ class V2Settings:
     reconstruction_weight: float = 1.0
     duplicate_distance: float = 0.15
     alignment_weight: float = 1.0
+    kernel_weight: float = 0.0  # tried, not kept: see models/MODEL_CARD.md
+    kernel_width: float = 0.07
     mirror_positives: bool = True
     target: str = "3d"  # "3d": the pose's 3-D distances; "2d": the view's own (plain AE)
     hidden: tuple[int, ...] = (512, 256)
@@ -87,6 +95,8 @@ class V2Settings:
             reconstruction_weight=self.reconstruction_weight,
             duplicate_distance=self.duplicate_distance,
             alignment_weight=self.alignment_weight,
+            kernel_weight=self.kernel_weight,
+            kernel_width=self.kernel_width,
         )
 
     @property
