@@ -20,6 +20,7 @@ import numpy as np
 
 from posesim_cam.training import evaluate as ev
 from posesim_cam.training.mocap_data import load_mocap, split_clips
+from posesim_cam.training.pose_variation import PoseVariation
 from posesim_cam.training.train_v2 import V2Settings, train_v2
 
 _BASE = V2Settings()
@@ -51,6 +52,8 @@ VARIANTS: dict[str, V2Settings] = {
     "v2 + pose kernel, width 0.05": replace(_KERNEL, kernel_width=0.05),
     "v2 + pose kernel, width 0.1": replace(_KERNEL, kernel_width=0.1),
     "v2 + pose kernel, without InfoNCE": replace(_KERNEL, contrastive_weight=0.0),
+    # + new poses: limbs turned about their joints, the upper body leant (half the poses).
+    "v2 + varied poses": replace(_BASE, variation=PoseVariation(p=0.5)),
 }
 
 

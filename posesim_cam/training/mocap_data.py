@@ -39,6 +39,7 @@ from posesim_cam.training.augment import BONE_GROUPS, drop_joints, swap_left_rig
 from posesim_cam.training.mocap import UP, facing_directions, load_clip_coco3d, stature
 from posesim_cam.training.model import Batch
 from posesim_cam.training.pose_distance import normalised_poses, pose_distance_matrix
+from posesim_cam.training.pose_variation import PoseVariation, vary_poses
 
 __all__ = [
     "HELD_OUT_CLIPS",
@@ -397,6 +398,7 @@ class MocapSampler:
         target: what the decoder reconstructs: "3d" (the pose's 3-D joint distances, the
             same whichever camera saw it) or "2d" (the view's own distances before estimator
             errors: a plain denoising autoencoder).
+        variation: new 3-D poses made from the recorded ones (none by default).
     """
 
     def __init__(
@@ -406,10 +408,12 @@ class MocapSampler:
         std: np.ndarray,
         views: ViewSettings,
         target: str = "3d",
+        variation: PoseVariation | None = None,
     ) -> None:
         if target not in ("3d", "2d"):
             raise ValueError(f"target must be '3d' or '2d', not {target!r}")
         self.bank, self.mean, self.std, self.views, self.target = bank, mean, std, views, target
+        self.variation = variation or PoseVariation()
 
     def _standard(self, distances: np.ndarray) -> np.ndarray:
         return ((distances - self.mean) / self.std).astype(np.float32)
@@ -427,6 +431,7 @@ class MocapSampler:
     def __call__(self, rng: np.random.Generator, batch_size: int) -> Batch:
         pick = rng.integers(0, len(self.bank), batch_size)
         points, heights = self.bank.points[pick], self.bank.heights[pick]
+        points = vary_poses(points, rng, self.variation)
         xa, ca = self._view(points, heights, rng)
         xb, cb = self._view(points, heights, rng)
         ones = np.ones_like(ca)

@@ -48,6 +48,7 @@ from posesim_cam.training.model import (
     to_encoder,
     train_autoencoder,
 )
+from posesim_cam.training.pose_variation import PoseVariation
 
 MODEL_NAME = "encoder_v2"
 # One torch thread: as fast as two on an idle 2-core machine once the batch maker runs beside
@@ -75,6 +76,7 @@ class V2Settings:
     hidden: tuple[int, ...] = (512, 256)
     latent_dim: int = 32
     views: ViewSettings = field(default_factory=ViewSettings)
+    variation: PoseVariation = field(default_factory=PoseVariation)
     # Random views for the feature statistics and for the latent mean.
     statistics_views: int = 20000
     # Different-movement window pairs for the calibration.
@@ -125,7 +127,7 @@ def train_v2(
     mean, std = render_statistics(
         bank, np.random.default_rng(seed + 101), plain_views, settings.statistics_views
     )
-    sampler = MocapSampler(bank, mean, std, views, settings.target)
+    sampler = MocapSampler(bank, mean, std, views, settings.target, settings.variation)
     threads = torch.get_num_threads()
     torch.set_num_threads(TORCH_THREADS)
     try:

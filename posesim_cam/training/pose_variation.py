@@ -1,0 +1,97 @@
+"""New 3-D poses from motion-capture poses: limbs turned about their joints, the upper body leant.
+
+Pure numpy. Sixty-one clips hold a few kinds of movement; people following a video do poses that
+none of them holds. Turning each limb segment about its parent joint (shoulder, elbow, hip, knee)
+and leaning the upper body about the pelvis makes poses between and beyond the recorded ones,
+with the actor's limb lengths unchanged (a lean bends the flanks, as a spine does). Both views
+of a training pair see the same varied pose, so it stays a positive pair.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from posesim_cam.skeleton import INDEX
+
+_UPPER_BODY = [
+    INDEX[n]
+    for n in (
+        "nose",
+        "left_eye",
+        "right_eye",
+        "left_ear",
+        "right_ear",
+        "left_shoulder",
+        "right_shoulder",
+        "left_elbow",
+        "right_elbow",
+        "left_wrist",
+        "right_wrist",
+    )
+]
+# (joint turned about, the joints that move with it), parents before children.
+_SEGMENTS: tuple[tuple[int, tuple[int, ...]], ...] = tuple(
+    (INDEX[f"{side}_{parent}"], tuple(INDEX[f"{side}_{c}"] for c in children))
+    for side in ("left", "right")
+    for parent, children in (
+        ("shoulder", ("elbow", "wrist")),
+        ("elbow", ("wrist",)),
+        ("hip", ("knee", "ankle")),
+        ("knee", ("ankle",)),
+    )
+)
+
+
+@dataclass(frozen=True)
+class PoseVariation:
+    """How much a pose is varied.
+
+    Attributes:
+        p: share of poses varied (the rest stay as recorded).
+        limb_deg: s.d. of each limb segment's turn about its parent joint, degrees.
+        lean_deg: s.d. of the upper body's lean about the pelvis, degrees.
+    """
+
+    p: float = 0.0
+    limb_deg: float = 25.0
+    lean_deg: float = 12.0
+
+
+def random_rotations(rng: np.random.Generator, n: int, sd_deg: float) -> np.ndarray:
+    """(n, 3, 3) rotations about uniformly random axes by normal angles of ``sd_deg`` s.d."""
+    axis = rng.standard_normal((n, 3))
+    axis /= np.maximum(np.linalg.norm(axis, axis=1, keepdims=True), 1e-12)
+    angle = np.deg2rad(rng.normal(0.0, sd_deg, n))
+    k = np.zeros((n, 3, 3))
+    k[:, 0, 1], k[:, 0, 2], k[:, 1, 2] = -axis[:, 2], axis[:, 1], -axis[:, 0]
+    k = k - k.transpose(0, 2, 1)
+    s, c = np.sin(angle)[:, None, None], np.cos(angle)[:, None, None]
+    return np.eye(3) + s * k + (1.0 - c) * (k @ k)  # Rodrigues
+
+
+def _turn_about(points: np.ndarray, centre: int, moved: list[int], rotation: np.ndarray) -> None:
+    pivot = points[:, centre : centre + 1]
+    points[:, moved] = pivot + np.einsum("nij,nkj->nki", rotation, points[:, moved] - pivot)
+
+
+def vary_poses(
+    points: np.ndarray, rng: np.random.Generator, variation: PoseVariation
+) -> np.ndarray:
+    """(N, 17, 3) poses with a share ``variation.p`` varied; limb lengths are kept."""
+    out = np.array(points, np.float64, copy=True)
+    n = len(out)
+    if variation.p <= 0 or n == 0:
+        return out.astype(np.float32)
+    chosen = rng.random(n) < variation.p
+    pelvis = (out[:, INDEX["left_hip"]] + out[:, INDEX["right_hip"]]) / 2
+    lean = random_rotations(rng, n, variation.lean_deg)
+    lean[~chosen] = np.eye(3)
+    upper = out[:, _UPPER_BODY] - pelvis[:, None]
+    out[:, _UPPER_BODY] = pelvis[:, None] + np.einsum("nij,nkj->nki", lean, upper)
+    for centre, children in _SEGMENTS:
+        turn = random_rotations(rng, n, variation.limb_deg)
+        turn[~chosen] = np.eye(3)
+        _turn_about(out, centre, list(children), turn)
+    return out.astype(np.float32)
