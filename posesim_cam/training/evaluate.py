@@ -363,7 +363,8 @@ LAB = "video/lab_dance_view{}.mp4"
 REAL_VIDEOS = (SQUATS, DANCE, *(LAB.format(v) for v in (1, 2, 3, 4)))
 
 
-def _clip(sequence: PoseSequence, start: int, stop: int) -> PoseSequence:
+def clip_frames(sequence: PoseSequence, start: int, stop: int) -> PoseSequence:
+    """Frames ``start`` to ``stop`` (exclusive) of ``sequence``."""
     return PoseSequence(
         sequence.keypoints[start:stop],
         sequence.scores[start:stop],
@@ -380,7 +381,7 @@ def real_pairs(
     return {
         "self": [(f"{Path(k).stem} vs itself", s, s) for k, s in poses.items()],
         "same": [
-            ("squat rep 1 vs rep 2", _clip(squats, 0, 25), _clip(squats, 24, 50)),
+            ("squat rep 1 vs rep 2", clip_frames(squats, 0, 25), clip_frames(squats, 24, 50)),
             *[(f"lab_dance view 1 vs view {v}", lab1, poses[LAB.format(v)]) for v in (2, 3, 4)],
         ],
         "different": [

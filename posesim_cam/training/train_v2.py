@@ -76,7 +76,8 @@ class V2Settings:
     hidden: tuple[int, ...] = (512, 256)
     latent_dim: int = 32
     views: ViewSettings = field(default_factory=ViewSettings)
-    variation: PoseVariation = field(default_factory=PoseVariation)
+    # Half the training poses varied (limbs turned, upper body leant): see the model card.
+    variation: PoseVariation = field(default_factory=lambda: PoseVariation(p=0.5))
     # Random views for the feature statistics and for the latent mean.
     statistics_views: int = 20000
     # Different-movement window pairs for the calibration.
