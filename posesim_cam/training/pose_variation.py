@@ -13,23 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from posesim_cam.skeleton import INDEX
+from posesim_cam.skeleton import INDEX, KEYPOINT_NAMES
 
+# Everything above the hips: the head, shoulders and arms.
 _UPPER_BODY = [
-    INDEX[n]
-    for n in (
-        "nose",
-        "left_eye",
-        "right_eye",
-        "left_ear",
-        "right_ear",
-        "left_shoulder",
-        "right_shoulder",
-        "left_elbow",
-        "right_elbow",
-        "left_wrist",
-        "right_wrist",
-    )
+    i for i, name in enumerate(KEYPOINT_NAMES) if not name.endswith(("hip", "knee", "ankle"))
 ]
 # (joint turned about, the joints that move with it), parents before children.
 _SEGMENTS: tuple[tuple[int, tuple[int, ...]], ...] = tuple(
