@@ -95,7 +95,7 @@ def test_views_are_valid_and_flips_relabel_the_3d_target(clips):
 def test_sampler_gives_two_views_of_the_same_poses(clips):
     bank = PoseBank3D.from_clips(clips[:2])
     mean, std = np.zeros(136, np.float32), np.ones(136, np.float32)
-    sampler = MocapSampler(bank, mean, std, ViewSettings(mirror_p=0.5))
+    sampler = MocapSampler(bank, mean, std, ViewSettings(mirror_p=0.5), pose_distances=True)
     batch = sampler(np.random.default_rng(0), 32)
     assert batch.view_a.shape == batch.view_b.shape == (32, 153)
     assert batch.clean.shape == batch.clean_b.shape == (32, 136)
@@ -109,6 +109,10 @@ def test_sampler_gives_two_views_of_the_same_poses(clips):
     np.testing.assert_allclose(np.diag(d), 0.0, atol=1e-5)
     np.testing.assert_allclose(d, d.T, atol=1e-6)
     assert np.median(d[~np.eye(32, dtype=bool)]) > 0.02
+    assert (
+        MocapSampler(bank, mean, std, ViewSettings())(np.random.default_rng(0), 8).pose_distance
+        is None
+    )
 
 
 TINY = replace(
@@ -145,3 +149,14 @@ def test_short_training_is_deterministic_and_loadable(clips, tmp_path: Path):
     features = pose_features(np.random.default_rng(0).uniform(0, 400, (5, 17, 2)))
     np.testing.assert_array_equal(loaded.embed(features), first.embed(features))
     assert torch.get_num_threads() >= 1
+
+
+def test_the_pose_kernel_term_takes_part_when_asked(clips):
+    few = [c for c in clips if c.name in ("005_09", "007_02", "002_03")]
+    held = ("002_03", "007_02")
+    plain = train_v2(few, seed=3, settings=TINY, held_out=held, calibrate=False)
+    kernel = replace(TINY, kernel_weight=1.0)
+    with_kernel = train_v2(few, seed=3, settings=kernel, held_out=held, calibrate=False)
+    assert with_kernel.version != plain.version
+    again = train_v2(few, seed=3, settings=kernel, held_out=held, calibrate=False)
+    assert again.version == with_kernel.version

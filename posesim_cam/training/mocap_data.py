@@ -399,6 +399,8 @@ class MocapSampler:
             same whichever camera saw it) or "2d" (the view's own distances before estimator
             errors: a plain denoising autoencoder).
         variation: new 3-D poses made from the recorded ones (none by default).
+        pose_distances: also give each batch its 3-D pose distances (for the pose-kernel
+            term; left out otherwise, since nothing else reads them).
     """
 
     def __init__(
@@ -409,11 +411,13 @@ class MocapSampler:
         views: ViewSettings,
         target: str = "3d",
         variation: PoseVariation | None = None,
+        pose_distances: bool = False,
     ) -> None:
         if target not in ("3d", "2d"):
             raise ValueError(f"target must be '3d' or '2d', not {target!r}")
         self.bank, self.mean, self.std, self.views, self.target = bank, mean, std, views, target
         self.variation = variation or PoseVariation()
+        self.pose_distances = pose_distances
 
     def _standard(self, distances: np.ndarray) -> np.ndarray:
         return ((distances - self.mean) / self.std).astype(np.float32)
@@ -435,17 +439,12 @@ class MocapSampler:
         xa, ca = self._view(points, heights, rng)
         xb, cb = self._view(points, heights, rng)
         ones = np.ones_like(ca)
-        poses = normalised_poses(points, heights)
-        distance = pose_distance_matrix(poses, mirror=self.views.mirror_p > 0)
-        return Batch(
-            xa,
-            xb,
-            ca,
-            ones,
-            clean_b=cb,
-            clean_mask_b=ones,
-            pose_distance=distance.astype(np.float32),
-        )
+        distance = None
+        if self.pose_distances:
+            poses = normalised_poses(points, heights)
+            mirror = self.views.mirror_p > 0
+            distance = pose_distance_matrix(poses, mirror=mirror).astype(np.float32)
+        return Batch(xa, xb, ca, ones, clean_b=cb, clean_mask_b=ones, pose_distance=distance)
 
 
 def render_statistics(

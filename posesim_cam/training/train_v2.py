@@ -128,7 +128,15 @@ def train_v2(
     mean, std = render_statistics(
         bank, np.random.default_rng(seed + 101), plain_views, settings.statistics_views
     )
-    sampler = MocapSampler(bank, mean, std, views, settings.target, settings.variation)
+    sampler = MocapSampler(
+        bank,
+        mean,
+        std,
+        views,
+        settings.target,
+        settings.variation,
+        pose_distances=settings.kernel_weight > 0,
+    )
     threads = torch.get_num_threads()
     torch.set_num_threads(TORCH_THREADS)
     try:
