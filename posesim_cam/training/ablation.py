@@ -84,7 +84,7 @@ def trainable_real_poses(data: Path) -> dict[str, PoseSequence]:
 
 def real_row(poses: dict[str, PoseSequence], encoder: Encoder) -> dict[str, float]:
     squats, dance = poses[ev.SQUATS], poses[ev.DANCE]
-    reps = compare(ev.clip_frames(squats, 0, 25), ev.clip_frames(squats, 24, 50), encoder)
+    reps = compare(*ev.squat_reps(squats), encoder)
     different = max(
         compare(squats, dance, encoder).similarity, compare(dance, squats, encoder).similarity
     )

@@ -373,6 +373,11 @@ def clip_frames(sequence: PoseSequence, start: int, stop: int) -> PoseSequence:
     )
 
 
+def squat_reps(squats: PoseSequence) -> tuple[PoseSequence, PoseSequence]:
+    """Rep 1 (frames 0-24) and rep 2 (frames 24-49) of the squats clip (SOURCES.md)."""
+    return clip_frames(squats, 0, 25), clip_frames(squats, 24, 50)
+
+
 def real_pairs(
     poses: dict[str, PoseSequence],
 ) -> dict[str, list[tuple[str, PoseSequence, PoseSequence]]]:
@@ -381,7 +386,7 @@ def real_pairs(
     return {
         "self": [(f"{Path(k).stem} vs itself", s, s) for k, s in poses.items()],
         "same": [
-            ("squat rep 1 vs rep 2", clip_frames(squats, 0, 25), clip_frames(squats, 24, 50)),
+            ("squat rep 1 vs rep 2", *squat_reps(squats)),
             *[(f"lab_dance view 1 vs view {v}", lab1, poses[LAB.format(v)]) for v in (2, 3, 4)],
         ],
         "different": [
