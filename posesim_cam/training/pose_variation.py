@@ -59,8 +59,10 @@ def random_rotations(rng: np.random.Generator, n: int, sd_deg: float) -> np.ndar
     return np.eye(3) + s * k + (1.0 - c) * (k @ k)  # Rodrigues
 
 
-def _turn_about(points: np.ndarray, centre: int, moved: list[int], rotation: np.ndarray) -> None:
-    pivot = points[:, centre : centre + 1]
+def _turn_about(
+    points: np.ndarray, pivot: np.ndarray, moved: list[int], rotation: np.ndarray
+) -> None:
+    """Turn the joints ``moved`` of each pose (N, 17, 3) about ``pivot`` (N, 1, 3), in place."""
     points[:, moved] = pivot + np.einsum("nij,nkj->nki", rotation, points[:, moved] - pivot)
 
 
@@ -72,6 +74,19 @@ def vary_poses(
     n = len(out)
     if variation.p <= 0 or n == 0:
         return out.astype(np.float32)
+    chosen = rng.random(n) < variation.p
+
+    def rotations(sd_deg: float) -> np.ndarray:
+        turns = random_rotations(rng, n, sd_deg)
+        turns[~chosen] = np.eye(3)
+        return turns
+
+    pelvis = (out[:, INDEX["left_hip"]] + out[:, INDEX["right_hip"]]) / 2
+    _turn_about(out, pelvis[:, None], _UPPER_BODY, rotations(variation.lean_deg))
+    for centre, children in _SEGMENTS:
+        pivot = out[:, centre : centre + 1].copy()
+        _turn_about(out, pivot, list(children), rotations(variation.limb_deg))
+    return out.astype(np.float32)
     chosen = rng.random(n) < variation.p
     pelvis = (out[:, INDEX["left_hip"]] + out[:, INDEX["right_hip"]]) / 2
     lean = random_rotations(rng, n, variation.lean_deg)
