@@ -16,6 +16,7 @@ from posesim_cam.features import PoseFeatures
 from posesim_cam.scoring import Outcome, TimelinePoint, per_second
 from posesim_cam.sequence import PoseSequence
 from posesim_cam.skeleton import FLIP_INDEX
+from posesim_cam.temporal import LATENT_SMOOTHING, smooth_latents
 
 # A joint takes part in a comparison when it is visible in at least this share of frames on
 # both sides; so an attempt filmed from the waist up is scored on the upper body alone.
@@ -74,17 +75,29 @@ def usable_frames(
     return usable
 
 
+@dataclass(frozen=True)
+class _Side:
+    """The usable frames of one side: their features and their times (seconds)."""
+
+    features: PoseFeatures
+    times: np.ndarray
+
+
 def _aligned(
-    target: PoseFeatures, attempt: PoseFeatures, encoder: Encoder, aligner: str
+    target: _Side, attempt: _Side, encoder: Encoder, aligner: str, smoothing: float
 ) -> tuple[Alignment, np.ndarray]:
-    joints = visible_joints(target) & visible_joints(attempt)
+    joints = visible_joints(target.features) & visible_joints(attempt.features)
     if joints.sum() < MIN_SHARED_JOINTS:
         raise UserError(
             f"Only {int(joints.sum())} joints are visible in both the target and the attempt",
             "film more of the body (at least head, shoulders, arms and hips)",
         )
-    target_latents = encoder.embed(target.masked(joints))
-    attempt_latents = encoder.embed(attempt.masked(joints))
+    target_latents = smooth_latents(
+        encoder.embed(target.features.masked(joints)), target.times, smoothing
+    )
+    attempt_latents = smooth_latents(
+        encoder.embed(attempt.features.masked(joints)), attempt.times, smoothing
+    )
     return get_aligner(aligner)(attempt_latents, target_latents), joints
 
 
@@ -94,6 +107,7 @@ def compare(
     encoder: Encoder,
     mirror: bool = True,
     aligner: str = "exact",
+    smoothing: float = LATENT_SMOOTHING,
 ) -> ScoreResult:
     """Score ``attempt`` against ``target``.
 
@@ -114,16 +128,18 @@ def compare(
     attempt_valid = usable_frames(
         attempt_all, attempt.found, encoder, "attempt", "film one person, whole body, in good light"
     )
-    target_features = target_all.select(target_valid)
+    target_side = _Side(target_all.select(target_valid), target.timestamps[target_valid])
     attempt_features = attempt_all.select(attempt_valid)
+    attempt_times = attempt.timestamps[attempt_valid]
 
     candidates = [(False, attempt_features)]
     if mirror:
         candidates.append((True, attempt_features.mirrored()))
     best: tuple[float, bool, Alignment, np.ndarray] | None = None
     for mirrored, features in candidates:
-        alignment, joints = _aligned(target_features, features, encoder, aligner)
-        mean = alignment.symmetric_similarity(len(features), len(target_features))
+        attempt_side = _Side(features, attempt_times)
+        alignment, joints = _aligned(target_side, attempt_side, encoder, aligner, smoothing)
+        mean = alignment.symmetric_similarity(len(features), len(target_side.features))
         if best is None or mean > best[0] + 1e-9:
             best = (mean, mirrored, alignment, joints)
     assert best is not None

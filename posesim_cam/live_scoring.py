@@ -12,6 +12,10 @@ orientation) also counts the target side, as the offline comparison does: the me
 target frames the online path has matched of their mean similarity with the user frames
 matched to them (``OnlineAligner.target_coverage``), so that holding one easy pose does not
 stand in for a routine.
+
+Latents are smoothed in time as offline (``posesim_cam.temporal``), but with the past half of
+the window only, the same filter on both sides, since the live loop cannot wait for the
+frames after the current one.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from posesim_cam.pose.base import Pose
 from posesim_cam.scoring import Outcome, TimelinePoint
 from posesim_cam.sequence import PoseSequence
 from posesim_cam.skeleton import FLIP_INDEX
+from posesim_cam.temporal import LATENT_SMOOTHING, CausalSmoother, smooth_latents
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class LiveScorer:
         max_lag: seconds the user may trail the target.
         max_lead: seconds the user may be ahead of it.
         smoothing: time constant of the displayed score, seconds.
+        latent_smoothing: s.d. of the (causal) Gaussian smoothing of latents in time, seconds.
     """
 
     def __init__(
@@ -78,6 +84,7 @@ class LiveScorer:
         max_lead: float = 0.5,
         smoothing: float = 0.5,
         recent_frames: int = 30,
+        latent_smoothing: float = LATENT_SMOOTHING,
     ) -> None:
         self.poses = poses
         self.encoder = encoder
@@ -94,6 +101,8 @@ class LiveScorer:
             for _ in range(orientations)
         ]
         self._masks: list[np.ndarray | None] = [None] * orientations
+        self.latent_smoothing = latent_smoothing
+        self._smoothers = [CausalSmoother(latent_smoothing) for _ in range(orientations)]
         self._recent = deque(maxlen=recent_frames)
         self.reset()
 
@@ -101,6 +110,8 @@ class LiveScorer:
         """Start a new attempt (restart)."""
         for aligner in self._aligners:
             aligner.reset()
+        for smoother in self._smoothers:
+            smoother.reset()
         self._recent.clear()
         self._times: list[float] = []
         self._sims: list[list[float]] = [[] for _ in self._aligners]
@@ -123,9 +134,16 @@ class LiveScorer:
             latents = np.zeros_like(self._aligners[orientation].target)
             valid = self._target_valid
             masked = self._target_features.select(valid).masked(joints)
-            latents[valid] = self.encoder.embed(masked)
+            latents[valid] = smooth_latents(
+                self.encoder.embed(masked),
+                self.poses.timestamps[valid],
+                self.latent_smoothing,
+                causal=True,
+            )
             self._aligners[orientation].target = latents
             self._masks[orientation] = joints
+            # The user's recent latents were made with the old joints: start their window anew.
+            self._smoothers[orientation].reset()
         return self._aligners[orientation].target
 
     def step(self, pose: Pose | None, playhead: int, time: float) -> LiveScore:
@@ -153,7 +171,9 @@ class LiveScorer:
                 continue
             mask = self._masks[orientation]
             assert mask is not None
-            latent = self.encoder.embed(view.masked(mask))[0]
+            latent = self._smoothers[orientation].push(
+                self.encoder.embed(view.masked(mask))[0], time
+            )
             index, similarity = aligner.step(latent, playhead)
             results.append((index, similarity))
             self._sims[orientation].append(similarity)
