@@ -24,14 +24,23 @@ BODY_LIMBS = [name for name in LIMB_INDEX if not name.endswith(("face", "head"))
 # A person in unit coordinates (x, y in [0, 1] of the camera frame), facing the camera: the
 # body sits in the middle, clear of the HUD's corner panels and top badges.
 PERSON = {
-    "nose": (0.50, 0.26), "left_eye": (0.51, 0.25), "right_eye": (0.49, 0.25),
-    "left_ear": (0.52, 0.255), "right_ear": (0.48, 0.255),
-    "left_shoulder": (0.545, 0.33), "right_shoulder": (0.455, 0.33),
-    "left_elbow": (0.60, 0.40), "right_elbow": (0.40, 0.40),
-    "left_wrist": (0.63, 0.50), "right_wrist": (0.37, 0.50),
-    "left_hip": (0.53, 0.52), "right_hip": (0.47, 0.52),
-    "left_knee": (0.54, 0.64), "right_knee": (0.46, 0.64),
-    "left_ankle": (0.545, 0.76), "right_ankle": (0.455, 0.76),
+    "nose": (0.50, 0.26),
+    "left_eye": (0.51, 0.25),
+    "right_eye": (0.49, 0.25),
+    "left_ear": (0.52, 0.255),
+    "right_ear": (0.48, 0.255),
+    "left_shoulder": (0.545, 0.33),
+    "right_shoulder": (0.455, 0.33),
+    "left_elbow": (0.60, 0.40),
+    "right_elbow": (0.40, 0.40),
+    "left_wrist": (0.63, 0.50),
+    "right_wrist": (0.37, 0.50),
+    "left_hip": (0.53, 0.52),
+    "right_hip": (0.47, 0.52),
+    "left_knee": (0.54, 0.64),
+    "right_knee": (0.46, 0.64),
+    "left_ankle": (0.545, 0.76),
+    "right_ankle": (0.455, 0.76),
 }
 
 
@@ -89,8 +98,12 @@ def full_state(phase: str, width: int, height: int) -> HudState:
         countdown=2.3,
         progress=0.4,
         summary={
-            "score": 81.0, "grade": "Great", "best": [(12, 95.0), (40, 91.0)],
-            "worst": [(3, 40.0)], "personal_best": 77.0, "new_record": True,
+            "score": 81.0,
+            "grade": "Great",
+            "best": [(12, 95.0), (40, 91.0)],
+            "worst": [(3, 40.0)],
+            "personal_best": 77.0,
+            "new_record": True,
         },
         fps=29.8,
         message="No person in view",
@@ -161,9 +174,7 @@ def test_camera_is_letterboxed_keeping_its_aspect() -> None:
 
 @pytest.mark.parametrize(("width", "height"), SIZES)
 @pytest.mark.parametrize("target_size", [(1080, 1920), (1280, 720)])
-def test_target_picture_in_picture(
-    width: int, height: int, target_size: tuple[int, int]
-) -> None:
+def test_target_picture_in_picture(width: int, height: int, target_size: tuple[int, int]) -> None:
     import cv2
 
     target = target_picture(*target_size)

@@ -18,14 +18,23 @@ def standing_pose() -> tuple[np.ndarray, np.ndarray]:
     The person's left side is on the image's right, as when they face the camera.
     """
     points = {
-        "nose": (100, 40), "left_eye": (105, 35), "right_eye": (95, 35),
-        "left_ear": (112, 38), "right_ear": (88, 38),
-        "left_shoulder": (125, 70), "right_shoulder": (75, 70),
-        "left_elbow": (160, 70), "right_elbow": (70, 110),
-        "left_wrist": (195, 70), "right_wrist": (68, 150),
-        "left_hip": (115, 150), "right_hip": (85, 150),
-        "left_knee": (118, 200), "right_knee": (82, 200),
-        "left_ankle": (120, 250), "right_ankle": (80, 250),
+        "nose": (100, 40),
+        "left_eye": (105, 35),
+        "right_eye": (95, 35),
+        "left_ear": (112, 38),
+        "right_ear": (88, 38),
+        "left_shoulder": (125, 70),
+        "right_shoulder": (75, 70),
+        "left_elbow": (160, 70),
+        "right_elbow": (70, 110),
+        "left_wrist": (195, 70),
+        "right_wrist": (68, 150),
+        "left_hip": (115, 150),
+        "right_hip": (85, 150),
+        "left_knee": (118, 200),
+        "right_knee": (82, 200),
+        "left_ankle": (120, 250),
+        "right_ankle": (80, 250),
     }
     keypoints = np.array([points[name] for name in INDEX], np.float32)
     return keypoints, np.ones(17, np.float32)
@@ -132,7 +141,11 @@ def test_warning_threshold() -> None:
     assert warned.dtype == bool
     assert warned.tolist()[:5] == [False, False, True, False, True]
     assert limb_warnings(errors, threshold_degrees=5.0).tolist()[:5] == [
-        True, True, True, False, True
+        True,
+        True,
+        True,
+        False,
+        True,
     ]
 
 
