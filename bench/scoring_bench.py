@@ -2,9 +2,9 @@
 
     python bench/scoring_bench.py            (POSESIM_TESTDATA picks the media folder)
 
-Per-frame scoring = features of one pose + encoder + one online-DTW step, for both
-orientations (normal and mirrored), as the live loop does it. Beside it, in the same run:
-fastdtw (the seed's aligner, as the registry installs it: pure Python) re-aligning the
+Per-frame scoring = features of one pose + encoder + causal latent smoothing + one online-DTW
+step, for both orientations (normal and mirrored), as the live loop does it. Beside it, in the
+same run: fastdtw (the seed's aligner, as the registry installs it: pure Python) re-aligning the
 user's recent 2-second window against the target window per frame, and the exact offline DTW
 against fastdtw on whole sequences. Preparation speed = video duration / preparation time,
 with an empty cache.
@@ -28,6 +28,7 @@ from posesim_cam.align import OnlineAligner, align_exact, align_fastdtw
 from posesim_cam.encoder import load_encoder
 from posesim_cam.features import pose_features
 from posesim_cam.targets import TargetCache, prepare_video
+from posesim_cam.temporal import LATENT_SMOOTHING, CausalSmoother
 from posesim_cam.video import iter_frames, probe_video
 
 TESTDATA = Path(os.environ.get("POSESIM_TESTDATA", "../shared/testdata"))
@@ -103,17 +104,20 @@ def main() -> None:
             OnlineAligner(target.latents, max_lag=window, max_lead=window // 4)
             for _ in range(orientations)
         ]
+        smoothers = [CausalSmoother(LATENT_SMOOTHING) for _ in range(orientations)]
         times: list[float] = []
         for _ in range(repeats):
-            for aligner in aligners:
+            for aligner, smoother in zip(aligners, smoothers, strict=True):
                 aligner.reset()
+                smoother.reset()
             for i in range(len(user)):
                 start = time.perf_counter()
                 features = pose_features(user.keypoints[i], user.scores[i])
                 encoder.plausible(features)  # the broken-track check, as LiveScorer does
                 views = (features, features.mirrored())[:orientations]
-                for aligner, view in zip(aligners, views, strict=True):
-                    aligner.step(encoder.embed(view)[0], playhead=i)
+                for aligner, smoother, view in zip(aligners, smoothers, views, strict=True):
+                    latent = smoother.push(encoder.embed(view)[0], i / target.fps)
+                    aligner.step(latent, playhead=i)
                 times.append(time.perf_counter() - start)
         return times
 
