@@ -55,6 +55,9 @@ VARIANTS: dict[str, V2Settings] = {
     "v2, wider variation": replace(
         _BASE, variation=PoseVariation(p=0.5, limb_deg=40.0, lean_deg=20.0)
     ),
+    # Legs as MediaPipe draws them (shorter against the torso than the mocap skeleton's).
+    "v2, legs 0.7-1.05": replace(_BASE, views=replace(_BASE.views, leg_scale=(0.7, 1.05))),
+    "v2, legs 0.75-0.85": replace(_BASE, views=replace(_BASE.views, leg_scale=(0.75, 0.85))),
     # A stronger pull between the two views (recorded poses).
     "alignment x2": replace(_RECORDED, alignment_weight=2.0),
     "alignment x4": replace(_RECORDED, alignment_weight=4.0),

@@ -203,6 +203,11 @@ class ViewSettings:
     # Build: as augment.sample_bone_scales.
     limb_range: float = 0.12
     height_range: float = 0.08
+    # Estimators put the hips and knees elsewhere than the mocap skeleton's joints: MediaPipe's
+    # thighs and shins measure 0.74-0.82 torso lengths in the trainable clips (squats, dance),
+    # 0.96-1.05 in mocap renders (90th percentiles over frames). Both legs' segments are
+    # scaled by one more factor drawn from this range ((1, 1): none, and no draw).
+    leg_scale: tuple[float, float] = (1.0, 1.0)
     # Keypoint conventions differ between mocap joints and estimators (where exactly "the
     # nose", "the ear" or "the hip" is): each face point and hip moves by this much (cm, s.d.).
     convention_offset: float = 0.0
@@ -258,10 +263,16 @@ _CONVENTION_POINTS = [
 ]
 
 
+_LEG_GROUPS = [BONE_GROUPS.index("thigh"), BONE_GROUPS.index("shin")]
+
+
 def sample_bone_factors(rng: np.random.Generator, n: int, s: ViewSettings) -> np.ndarray:
     """(n, 8) factors: a shared overall size times an independent factor per bone group."""
     overall = rng.uniform(1 - s.height_range, 1 + s.height_range, (n, 1))
-    return overall * (1 + rng.uniform(-s.limb_range, s.limb_range, (n, len(BONE_GROUPS))))
+    factors = overall * (1 + rng.uniform(-s.limb_range, s.limb_range, (n, len(BONE_GROUPS))))
+    if s.leg_scale != (1.0, 1.0):
+        factors[:, _LEG_GROUPS] *= rng.uniform(*s.leg_scale, (n, 1))
+    return factors
 
 
 @dataclass(frozen=True)
