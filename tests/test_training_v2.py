@@ -23,6 +23,7 @@ from posesim_cam.training.mocap_data import (
     load_mocap,
     movement_of,
     render_batch,
+    sample_bone_factors,
     scale_bones_batch,
     split_clips,
 )
@@ -160,3 +161,19 @@ def test_the_pose_kernel_term_takes_part_when_asked(clips):
     assert with_kernel.version != plain.version
     again = train_v2(few, seed=3, settings=kernel, held_out=held, calibrate=False)
     assert again.version == with_kernel.version
+
+
+def test_leg_scale_shortens_thighs_and_shins_only_and_costs_no_draw_when_off():
+    no_spread = ViewSettings(limb_range=0.0, height_range=0.0, leg_scale=(0.8, 0.8))
+    factors = sample_bone_factors(np.random.default_rng(0), 5, no_spread)
+    legs = [BONE_GROUPS.index("thigh"), BONE_GROUPS.index("shin")]
+    others = [k for k in range(len(BONE_GROUPS)) if k not in legs]
+    np.testing.assert_allclose(factors[:, legs], 0.8)
+    np.testing.assert_allclose(factors[:, others], 1.0)
+    # Off (the default), the random stream is what it was before the setting existed, so
+    # `posesim-cam train` still reproduces the shipped weights.
+    rng_a, rng_b = np.random.default_rng(1), np.random.default_rng(1)
+    sample_bone_factors(rng_a, 5, ViewSettings())
+    rng_b.uniform(0.92, 1.08, (5, 1))
+    rng_b.uniform(-0.12, 0.12, (5, len(BONE_GROUPS)))
+    assert rng_a.random() == rng_b.random()
