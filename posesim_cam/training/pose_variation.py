@@ -87,14 +87,3 @@ def vary_poses(
         pivot = out[:, centre : centre + 1].copy()
         _turn_about(out, pivot, list(children), rotations(variation.limb_deg))
     return out.astype(np.float32)
-    chosen = rng.random(n) < variation.p
-    pelvis = (out[:, INDEX["left_hip"]] + out[:, INDEX["right_hip"]]) / 2
-    lean = random_rotations(rng, n, variation.lean_deg)
-    lean[~chosen] = np.eye(3)
-    upper = out[:, _UPPER_BODY] - pelvis[:, None]
-    out[:, _UPPER_BODY] = pelvis[:, None] + np.einsum("nij,nkj->nki", lean, upper)
-    for centre, children in _SEGMENTS:
-        turn = random_rotations(rng, n, variation.limb_deg)
-        turn[~chosen] = np.eye(3)
-        _turn_about(out, centre, list(children), turn)
-    return out.astype(np.float32)
