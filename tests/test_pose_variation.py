@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from posesim_cam.skeleton import INDEX, LIMBS
-from posesim_cam.training.pose_variation import PoseVariation, random_rotations, vary_poses
+from posesim_cam.training.pose_variation import (
+    PoseVariation,
+    mix_limbs,
+    random_rotations,
+    torso_frames,
+    vary_poses,
+)
 
 
 def _poses(n: int) -> np.ndarray:
@@ -51,3 +57,37 @@ def test_varied_poses_keep_bones_hips_and_the_unchosen_poses():
     wrist = INDEX["left_wrist"]
     shift = np.linalg.norm(out[moved, wrist] - points[moved, wrist], axis=1)
     assert np.median(shift) > 5.0  # centimetres: a visible change of pose
+
+
+def _limb_direction_in_body(points: np.ndarray, a: str, b: str) -> np.ndarray:
+    d = points[:, INDEX[b]] - points[:, INDEX[a]]
+    d /= np.linalg.norm(d, axis=1, keepdims=True)
+    return np.einsum("nij,nj->ni", torso_frames(points), d)
+
+
+def test_mixed_limbs_take_the_donors_direction_and_keep_their_own_lengths():
+    points, donors = _poses(400).astype(np.float64), _poses(401)[1:].astype(np.float64)
+    chosen = np.arange(400) < 300
+    out = mix_limbs(points, donors, chosen, np.random.default_rng(3))
+    np.testing.assert_allclose(_bone_lengths(out), _bone_lengths(points), rtol=1e-9)
+    torso = [INDEX[n] for n in ("left_shoulder", "right_shoulder", "left_hip", "right_hip")]
+    np.testing.assert_array_equal(out[:, torso], points[:, torso])
+    np.testing.assert_array_equal(out[~chosen], points[~chosen])
+    for a, b, c in (
+        ("left_shoulder", "left_elbow", "left_wrist"),
+        ("right_hip", "right_knee", "right_ankle"),
+    ):
+        taken = np.any(out[:, INDEX[c]] != points[:, INDEX[c]], axis=1)
+        assert 0.35 < taken[chosen].mean() < 0.65  # each limb with probability 1/2
+        for x, y in ((a, b), (b, c)):
+            np.testing.assert_allclose(
+                _limb_direction_in_body(out, x, y)[taken],
+                _limb_direction_in_body(donors, x, y)[taken],
+                atol=1e-9,
+            )
+
+
+def test_a_pose_mixed_with_itself_is_unchanged():
+    points = _poses(20).astype(np.float64)
+    out = mix_limbs(points, points, np.ones(20, bool), np.random.default_rng(0))
+    np.testing.assert_allclose(out, points, atol=1e-9)

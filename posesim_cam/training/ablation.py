@@ -55,6 +55,9 @@ VARIANTS: dict[str, V2Settings] = {
     "v2, wider variation": replace(
         _BASE, variation=PoseVariation(p=0.5, limb_deg=40.0, lean_deg=20.0)
     ),
+    # + limbs swapped in from other poses of the batch.
+    "v2 + mixed limbs": replace(_BASE, variation=PoseVariation(p=0.5, mix_p=0.5)),
+    "v2 + mixed limbs, every pose": replace(_BASE, variation=PoseVariation(p=0.5, mix_p=1.0)),
     # Legs as MediaPipe draws them (shorter against the torso than the mocap skeleton's).
     "v2, legs 0.7-1.05": replace(_BASE, views=replace(_BASE.views, leg_scale=(0.7, 1.05))),
     "v2, legs 0.75-0.85": replace(_BASE, views=replace(_BASE.views, leg_scale=(0.75, 0.85))),

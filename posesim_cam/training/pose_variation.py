@@ -1,10 +1,16 @@
-"""New 3-D poses from motion-capture poses: limbs turned about their joints, the upper body leant.
+"""New 3-D poses from motion-capture poses: limbs turned about their joints, the upper body
+leant, limbs taken from other poses.
 
 Pure numpy. Sixty-one clips hold a few kinds of movement; people following a video do poses that
 none of them holds. Turning each limb segment about its parent joint (shoulder, elbow, hip, knee)
 and leaning the upper body about the pelvis makes poses between and beyond the recorded ones,
 with the actor's limb lengths unchanged (a lean bends the flanks, as a spine does). Both views
 of a training pair see the same varied pose, so it stays a positive pair.
+
+Limbs can also be swapped in from another pose of the batch (``mix_p``): an arm or leg keeps its
+direction relative to the other pose's torso and is re-attached, with this actor's limb lengths,
+to this pose's shoulder or hip. Recorded clips tie each arm movement to the legs of the same
+activity; a dancer's arms over a walker's legs is a pose no clip holds.
 """
 
 from __future__ import annotations
@@ -45,6 +51,61 @@ class PoseVariation:
     p: float = 0.0
     limb_deg: float = 25.0
     lean_deg: float = 12.0
+    mix_p: float = 0.0
+
+
+# Each limb's chain: (root, middle, end) joints.
+_LIMBS: tuple[tuple[int, int, int], ...] = tuple(
+    (INDEX[f"{side}_{a}"], INDEX[f"{side}_{b}"], INDEX[f"{side}_{c}"])
+    for side in ("left", "right")
+    for a, b, c in (("shoulder", "elbow", "wrist"), ("hip", "knee", "ankle"))
+)
+
+
+def torso_frames(points: np.ndarray) -> np.ndarray:
+    """(N, 3, 3) rotations whose rows are each pose's body axes in world coordinates: to the
+    person's left (right-to-left across hips and shoulders), up the spine, and forwards."""
+    p = np.asarray(points, np.float64)
+    j = INDEX
+    across = (p[:, j["left_hip"]] - p[:, j["right_hip"]]) + (
+        p[:, j["left_shoulder"]] - p[:, j["right_shoulder"]]
+    )
+    up = (p[:, j["left_shoulder"]] + p[:, j["right_shoulder"]]) - (
+        p[:, j["left_hip"]] + p[:, j["right_hip"]]
+    )
+    x = across / np.maximum(np.linalg.norm(across, axis=1, keepdims=True), 1e-9)
+    y = up - (up * x).sum(axis=1, keepdims=True) * x
+    y /= np.maximum(np.linalg.norm(y, axis=1, keepdims=True), 1e-9)
+    return np.stack([x, y, np.cross(x, y)], axis=1)
+
+
+def mix_limbs(
+    points: np.ndarray, donors: np.ndarray, chosen: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """(N, 17, 3): for the poses ``chosen``, each limb with probability 1/2 takes the direction
+    of its segments, relative to the torso, from the same limb of ``donors`` (N, 17, 3); this
+    pose's segment lengths are kept."""
+    out = np.array(points, np.float64, copy=True)
+    donors = np.asarray(donors, np.float64)
+    # World -> donor body -> this body: R_self^T R_donor.
+    transfer = np.einsum("nki,nkj->nij", torso_frames(out), torso_frames(donors))
+    for root, middle, end in _LIMBS:
+        take = chosen & (rng.random(len(out)) < 0.5)
+        if not take.any():
+            continue
+        own = out[take]
+        rotate = transfer[take]
+        upper = np.linalg.norm(own[:, middle] - own[:, root], axis=1, keepdims=True)
+        lower = np.linalg.norm(own[:, end] - own[:, middle], axis=1, keepdims=True)
+
+        def direction(a: int, b: int, take: np.ndarray = take) -> np.ndarray:
+            d = donors[take][:, b] - donors[take][:, a]
+            return d / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-9)
+
+        mid = own[:, root] + upper * np.einsum("nij,nj->ni", rotate, direction(root, middle))
+        out[take, middle] = mid
+        out[take, end] = mid + lower * np.einsum("nij,nj->ni", rotate, direction(middle, end))
+    return out
 
 
 def random_rotations(rng: np.random.Generator, n: int, sd_deg: float) -> np.ndarray:
@@ -69,9 +130,13 @@ def _turn_about(
 def vary_poses(
     points: np.ndarray, rng: np.random.Generator, variation: PoseVariation
 ) -> np.ndarray:
-    """(N, 17, 3) poses with a share ``variation.p`` varied; limb lengths are kept."""
+    """(N, 17, 3) poses with a share ``variation.mix_p`` given limbs of other poses of the
+    batch, then a share ``variation.p`` turned and leant; limb lengths are kept."""
     out = np.array(points, np.float64, copy=True)
     n = len(out)
+    if variation.mix_p > 0 and n > 1:
+        donors = out[rng.permutation(n)]
+        out = mix_limbs(out, donors, rng.random(n) < variation.mix_p, rng)
     if variation.p <= 0 or n == 0:
         return out.astype(np.float32)
     chosen = rng.random(n) < variation.p
