@@ -12,6 +12,12 @@ the view that disagrees most where that fits the others better) and projects it 
 camera. The reprojections show exactly the same 3-D pose in every view, so their cross-view
 similarity is what the encoder gives when the estimator agrees with itself across views.
 Lens distortion is ignored (its coefficients are small; the reprojection error is reported).
+
+A second table renders the triangulated skeleton with the training renderer, from pairs of
+random cameras whose yaw differs by as much as the lab's cameras do (68, 107 and 162 degrees
+from view 1), with the evaluation's estimator errors, beside the held-out mocap clips rendered
+the same way: it tells whether the encoder's part of the gap comes from the camera angles or
+from the poses themselves.
 """
 
 from __future__ import annotations
@@ -27,14 +33,23 @@ import numpy as np
 from posesim_cam.compare import compare
 from posesim_cam.encoder import load_encoder
 from posesim_cam.sequence import PoseSequence
+from posesim_cam.skeleton import FLIP_INDEX, INDEX
 from posesim_cam.targets import TargetCache, prepare_video
-from posesim_cam.training.evaluate import LAB
+from posesim_cam.training.augment import augment_sequence, vary_bone_lengths
+from posesim_cam.training.evaluate import EVAL_AUGMENT, LAB
+from posesim_cam.training.mocap import facing_directions, random_cameras, render_views_with_scores
+from posesim_cam.training.mocap_data import FPS, load_mocap, split_clips
 
 TESTDATA = Path(os.environ.get("POSESIM_TESTDATA", "../shared/testdata"))
 # Qualisys stores pixel quantities in sub-pixels of 1/64 pixel.
 SUBPIXELS = 64.0
 # A triangulation without one view must fit the other three this much better to be preferred.
 DROP_VIEW_GAIN = 1.5
+# Yaw differences of the synthetic camera pairs (degrees), and pairs per difference and clip.
+YAW_DIFFERENCES = (0, 70, 110, 160)
+PAIRS_PER_YAW = 16
+# The lab cameras: 13-23 degrees above the person, 2.6-4.1 m away.
+LAB_PITCH, LAB_DISTANCE = (12.0, 22.0), (3.0, 4.0)
 
 
 def read_qualisys_cameras(path: Path) -> list[np.ndarray]:
@@ -140,6 +155,64 @@ def main() -> None:
     for v in range(4):
         own = compare(views[v], reprojected[v], encoder).similarity
         print(f"| view {v + 1}: MediaPipe vs its reprojection | {own:.3f} | |")
+    skeleton_table(skeleton, views[0].fps, encoder)
+
+
+def render_at_yaw(
+    points: np.ndarray, fps: float, yaw: float, rng: np.random.Generator
+) -> PoseSequence:
+    """One evaluation-style render ((T, 17, 3) cm, +Y up) from a lab-like camera at ``yaw``."""
+    (camera,) = random_cameras(
+        rng, 1, points, yaw_range=(yaw, yaw), pitch_range=LAB_PITCH, distance_range=LAB_DISTANCE
+    )
+    body = vary_bone_lengths(points, rng)
+    kp, sc = render_views_with_scores(body, [camera], follow=True)
+    kp, sc = kp[0], sc[0]
+    hips = (body[:, INDEX["left_hip"]] + body[:, INDEX["right_hip"]]) / 2
+    behind = (facing_directions(body) * (camera.position - hips)).sum(axis=1) < 0
+    kp = np.where(behind[:, None, None], kp[:, FLIP_INDEX], kp)  # as MediaPipe labels it
+    sc = np.where(behind[:, None], sc[:, FLIP_INDEX], sc)
+    kp, sc = augment_sequence(kp, sc, rng, EVAL_AUGMENT)
+    return PoseSequence(kp, sc, fps, (camera.width, camera.height))
+
+
+def synthetic_cross_view(
+    clips: list[tuple[np.ndarray, float]], encoder, seed: int = 5
+) -> dict[int, float]:
+    """Mean similarity of camera pairs ``YAW_DIFFERENCES`` apart over ``clips`` ((points, fps))."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for delta in YAW_DIFFERENCES:
+        sims = []
+        for points, fps in clips:
+            for _ in range(PAIRS_PER_YAW):
+                base = rng.uniform(-180.0, 180.0)
+                a = render_at_yaw(points, fps, base, rng)
+                b = render_at_yaw(points, fps, base + delta, rng)
+                sims.append(compare(a, b, encoder).similarity)
+        out[delta] = float(np.mean(sims))
+    return out
+
+
+def skeleton_table(skeleton_mm: np.ndarray, fps: float, encoder) -> None:
+    # Qualisys world: z up, millimetres; the renderer: +Y up, centimetres (a proper rotation).
+    skeleton = (skeleton_mm[..., [0, 2, 1]] * np.array([1.0, 1.0, -1.0]) / 10.0).astype(np.float32)
+    length = round(len(skeleton) / fps * FPS)  # mocap windows as long as the lab clip
+    _, held = split_clips(load_mocap(TESTDATA / "mocap"))
+    windows = [
+        (clip.points[start : start + length], FPS)
+        for clip in held
+        for start in range(0, len(clip.points) - length + 1, length)[:2]
+    ]
+    mocap = synthetic_cross_view(windows, encoder)
+    lab = synthetic_cross_view([(skeleton, fps)], encoder)
+    print(
+        f"\n| camera yaw difference | held-out mocap ({len(windows)} windows of "
+        f"{length / FPS:.1f} s) | lab_dance triangulated skeleton |"
+    )
+    print("|---|---|---|")
+    for delta in YAW_DIFFERENCES:
+        print(f"| {delta}° | {mocap[delta]:.3f} | {lab[delta]:.3f} |")
 
 
 if __name__ == "__main__":

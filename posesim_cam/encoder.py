@@ -41,14 +41,26 @@ DEFAULT_MODEL = "encoder_v2.pt"
 
 @dataclass(frozen=True)
 class EncoderConfig:
-    """Architecture: an MLP from 136 distances plus a 17-joint presence mask to a latent."""
+    """Architecture: an MLP from 136 distances plus a 17-joint presence mask to a latent.
+
+    ``ignored_joints``: COCO indices the network never sees (trained and used as if the
+    estimator had not found them).
+    """
 
     hidden: tuple[int, ...] = (128, 64)
     latent_dim: int = 32
+    ignored_joints: tuple[int, ...] = ()
 
     @property
     def input_dim(self) -> int:
         return NUM_PAIRS + NUM_KEYPOINTS
+
+    @property
+    def seen_joints(self) -> np.ndarray:
+        """(17,) bool: the joints the network reads."""
+        seen = np.ones(NUM_KEYPOINTS, bool)
+        seen[list(self.ignored_joints)] = False
+        return seen
 
 
 @dataclass(frozen=True)
@@ -95,9 +107,15 @@ class Encoder:
     info: dict[str, Any] = field(default_factory=dict)
     decoder_state: dict[str, Any] = field(default_factory=dict)
 
+    def _seen(self, features: PoseFeatures) -> PoseFeatures:
+        """``features`` without the joints the network ignores."""
+        if not self.config.ignored_joints:
+            return features
+        return features.masked(self.config.seen_joints)
+
     def raw_latents(self, features: PoseFeatures) -> np.ndarray:
         """(T, latent_dim) latents straight from the network, before centring."""
-        x = network_input(features, self.feature_mean, self.feature_std)
+        x = network_input(self._seen(features), self.feature_mean, self.feature_std)
         last = len(self.layers) - 1
         for k, (weight, bias) in enumerate(self.layers):
             x = x @ weight.T + bias
@@ -114,6 +132,7 @@ class Encoder:
     def plausible(self, features: PoseFeatures) -> np.ndarray:
         """(T,) bool: poses whose visible distances look like the bodies trained on (see
         OUTLIER_Z); a frame without visible pairs is not plausible."""
+        features = self._seen(features)
         visible = features.weights > 0
         z = np.abs(features.distances - self.feature_mean) / self.feature_std
         outliers = ((z > OUTLIER_Z) & visible).sum(axis=1)
@@ -130,6 +149,8 @@ class Encoder:
         for array in (self.feature_mean, self.feature_std, self.latent_mean):
             digest.update(np.ascontiguousarray(array).tobytes())
         digest.update(repr((self.calibration.low, self.calibration.high)).encode())
+        if self.config.ignored_joints:  # absent from older files, whose hashes stay as they were
+            digest.update(repr(self.config.ignored_joints).encode())
         return f"{self.info.get('name', 'encoder')}-{digest.hexdigest()[:12]}"
 
     def save(self, path: str | Path) -> None:
@@ -139,7 +160,11 @@ class Encoder:
         payload = {
             "format": FILE_FORMAT,
             "format_version": FORMAT_VERSION,
-            "config": {"hidden": list(self.config.hidden), "latent_dim": self.config.latent_dim},
+            "config": {
+                "hidden": list(self.config.hidden),
+                "latent_dim": self.config.latent_dim,
+                "ignored_joints": list(self.config.ignored_joints),
+            },
             "encoder_layers": [
                 (torch.from_numpy(np.asarray(w)), torch.from_numpy(np.asarray(b)))
                 for w, b in self.layers
@@ -205,7 +230,9 @@ def load_encoder(path: str | Path | None = None) -> Encoder:
             "upgrade posesim-cam, or retrain the model with `posesim-cam train`",
         )
     config = EncoderConfig(
-        hidden=tuple(payload["config"]["hidden"]), latent_dim=payload["config"]["latent_dim"]
+        hidden=tuple(payload["config"]["hidden"]),
+        latent_dim=payload["config"]["latent_dim"],
+        ignored_joints=tuple(int(j) for j in payload["config"].get("ignored_joints", ())),
     )
     return Encoder(
         config=config,

@@ -143,3 +143,35 @@ def test_plausible_tells_a_body_from_scattered_keypoints():
     assert encoder.plausible(features).mean() < 0.3
     # No visible joint pairs: nothing to judge, not plausible.
     assert encoder.plausible(pose_features(STANDING, np.zeros(17, np.float32))).tolist() == [False]
+
+
+def test_ignored_joints_are_never_read_and_survive_the_file(tmp_path: Path):
+    torch.manual_seed(0)
+    config = EncoderConfig(hidden=(32, 16), latent_dim=8, ignored_joints=(1, 2, 3, 4))
+    model = PoseAutoencoder(config)
+    inputs = np.random.default_rng(0).normal(size=(50, 153)).astype(np.float32)
+    mean, std = np.full(136, 1.0, np.float32), np.full(136, 0.5, np.float32)
+    encoder = to_encoder(model, mean, std, inputs, {"name": "test"})
+    keypoints, scores = random_poses(10)
+    scores[:, 5:7] = scores[:, 11:13] = 1.0  # a torso to scale by (else every joint counts)
+    moved = keypoints.copy()
+    moved[:, 1:5] += 40.0  # eyes and ears elsewhere
+    hidden = scores.copy()
+    hidden[:, 1:5] = 0.0  # or not found at all
+    latents = encoder.embed(pose_features(keypoints, scores))
+    np.testing.assert_array_equal(encoder.embed(pose_features(moved, scores)), latents)
+    np.testing.assert_array_equal(encoder.embed(pose_features(keypoints, hidden)), latents)
+    # The same weights reading every joint see the move.
+    plain = Encoder(**{**encoder.__dict__, "config": EncoderConfig(hidden=(32, 16), latent_dim=8)})
+    assert not np.allclose(plain.embed(pose_features(moved, scores)), latents, atol=1e-3)
+    assert plain.version != encoder.version
+    path = tmp_path / "enc.pt"
+    encoder.save(path)
+    loaded = load_encoder(path)
+    assert loaded.config.ignored_joints == (1, 2, 3, 4)
+    assert loaded.version == encoder.version
+
+
+def test_files_without_ignored_joints_load_with_none():
+    encoder = load_encoder(default_model_path().with_name("encoder_v1.pt"))
+    assert encoder.config.ignored_joints == () and encoder.config.seen_joints.all()

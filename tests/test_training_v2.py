@@ -177,3 +177,13 @@ def test_leg_scale_shortens_thighs_and_shins_only_and_costs_no_draw_when_off():
     rng_b.uniform(0.92, 1.08, (5, 1))
     rng_b.uniform(-0.12, 0.12, (5, len(BONE_GROUPS)))
     assert rng_a.random() == rng_b.random()
+
+
+def test_ignored_joints_are_never_rendered_as_found(clips):
+    bank = PoseBank3D.from_clips(clips[:2])
+    views = replace(ViewSettings(), ignored_joints=(1, 2, 3, 4))
+    batch = render_batch(bank.points[:100], bank.heights[:100], np.random.default_rng(0), views)
+    assert (batch.scores[:, 1:5] == 0).all() and (batch.scores[:, [0, 5, 6]] > 0).mean() > 0.8
+    settings = V2Settings(ignored_joints=("left_eye", "right_eye", "left_ear", "right_ear"))
+    assert settings.config.ignored_joints == (1, 2, 3, 4)
+    assert settings.view_settings.ignored_joints == (1, 2, 3, 4)

@@ -55,6 +55,11 @@ VARIANTS: dict[str, V2Settings] = {
     "v2, wider variation": replace(
         _BASE, variation=PoseVariation(p=0.5, limb_deg=40.0, lean_deg=20.0)
     ),
+    # Eyes and ears left out: mocap has none (they are placed by rule from the head joint),
+    # and an estimator guesses them in side and back views.
+    "v2 without eyes and ears": replace(
+        _BASE, ignored_joints=("left_eye", "right_eye", "left_ear", "right_ear")
+    ),
     # + limbs swapped in from other poses of the batch.
     "v2 + mixed limbs": replace(_BASE, variation=PoseVariation(p=0.5, mix_p=0.5)),
     "v2 + mixed limbs, every pose": replace(_BASE, variation=PoseVariation(p=0.5, mix_p=1.0)),

@@ -221,6 +221,8 @@ class ViewSettings:
     cut_range: tuple[float, float] = (0.2, 0.95)  # cut line, hips (0) to ankles (1)
     # A positive view relabelled left/right (a mirror image) with this probability.
     mirror_p: float = 0.0
+    # COCO indices never given to the encoder (as if the estimator never found them).
+    ignored_joints: tuple[int, ...] = ()
 
 
 def scale_bones_batch(points: np.ndarray, factors: np.ndarray) -> np.ndarray:
@@ -355,6 +357,8 @@ def render_batch(
 
     kp, scores = swap_left_right(kp, scores, rng, s.swap_p)
     kp, scores = drop_joints(kp, scores, rng, s.drop_p)
+    if s.ignored_joints:
+        scores[:, list(s.ignored_joints)] = 0.0
     return RenderedBatch(kp, scores, clean, p.astype(np.float32), flipped)
 
 

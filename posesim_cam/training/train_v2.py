@@ -30,6 +30,7 @@ import numpy as np
 import torch
 
 from posesim_cam.encoder import Encoder, EncoderConfig
+from posesim_cam.skeleton import INDEX
 from posesim_cam.training.evaluate import calibrate_on_mocap, with_calibration
 from posesim_cam.training.mocap_data import (
     HELD_OUT_CLIPS,
@@ -75,6 +76,8 @@ class V2Settings:
     target: str = "3d"  # "3d": the pose's 3-D distances; "2d": the view's own (plain AE)
     hidden: tuple[int, ...] = (512, 256)
     latent_dim: int = 32
+    # Joints the encoder never sees, by COCO name.
+    ignored_joints: tuple[str, ...] = ()
     views: ViewSettings = field(default_factory=ViewSettings)
     # Half the training poses varied (limbs turned, upper body leant): see the model card.
     variation: PoseVariation = field(default_factory=lambda: PoseVariation(p=0.5))
@@ -85,7 +88,15 @@ class V2Settings:
 
     @property
     def config(self) -> EncoderConfig:
-        return EncoderConfig(hidden=tuple(self.hidden), latent_dim=self.latent_dim)
+        return EncoderConfig(
+            hidden=tuple(self.hidden),
+            latent_dim=self.latent_dim,
+            ignored_joints=self._ignored_indices,
+        )
+
+    @property
+    def _ignored_indices(self) -> tuple[int, ...]:
+        return tuple(sorted(INDEX[name] for name in self.ignored_joints))
 
     @property
     def train_settings(self) -> TrainSettings:
@@ -104,7 +115,11 @@ class V2Settings:
 
     @property
     def view_settings(self) -> ViewSettings:
-        return replace(self.views, mirror_p=0.5 if self.mirror_positives else 0.0)
+        return replace(
+            self.views,
+            mirror_p=0.5 if self.mirror_positives else 0.0,
+            ignored_joints=self._ignored_indices,
+        )
 
 
 def train_v2(
