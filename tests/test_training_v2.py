@@ -187,3 +187,23 @@ def test_ignored_joints_are_never_rendered_as_found(clips):
     settings = V2Settings(ignored_joints=("left_eye", "right_eye", "left_ear", "right_ear"))
     assert settings.config.ignored_joints == (1, 2, 3, 4)
     assert settings.view_settings.ignored_joints == (1, 2, 3, 4)
+
+
+def test_training_without_some_joints_keeps_their_statistics_and_ignores_them(clips):
+    few = [c for c in clips if c.name in ("005_09", "007_02", "002_03")]
+    held = ("002_03", "007_02")
+    face = ("left_eye", "right_eye", "left_ear", "right_ear")
+    plain = train_v2(few, seed=3, settings=TINY, held_out=held, calibrate=False)
+    no_face = train_v2(
+        few, seed=3, settings=replace(TINY, ignored_joints=face), held_out=held, calibrate=False
+    )
+    assert no_face.config.ignored_joints == (1, 2, 3, 4)
+    # The decoder's 3-D targets include the face pairs, standardised by these statistics: they
+    # must describe real distances, not the floor left by pairs never seen.
+    np.testing.assert_allclose(no_face.feature_std, plain.feature_std)
+    keypoints = np.random.default_rng(0).uniform(0, 400, (5, 17, 2))
+    moved = keypoints.copy()
+    moved[:, 1:5] += 30.0
+    np.testing.assert_array_equal(
+        no_face.embed(pose_features(moved)), no_face.embed(pose_features(keypoints))
+    )

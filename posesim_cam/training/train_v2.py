@@ -140,8 +140,13 @@ def train_v2(
     # Statistics and centring use views without mirror positives: they describe what the
     # encoder meets in use (any camera, estimator errors), not the training positives.
     plain_views = replace(views, mirror_p=0.0)
+    # The statistics also cover the ignored joints' pairs: the decoder's 3-D targets hold them
+    # (standardised by these), though the encoder never reads them.
     mean, std = render_statistics(
-        bank, np.random.default_rng(seed + 101), plain_views, settings.statistics_views
+        bank,
+        np.random.default_rng(seed + 101),
+        replace(plain_views, ignored_joints=()),
+        settings.statistics_views,
     )
     sampler = MocapSampler(
         bank,
