@@ -26,7 +26,7 @@ from rich.table import Table
 
 from posesim_cam.align import OnlineAligner, align_exact, align_fastdtw
 from posesim_cam.encoder import load_encoder
-from posesim_cam.features import pose_features
+from posesim_cam.features import PoseFeatures, pose_features
 from posesim_cam.targets import TargetCache, prepare_video
 from posesim_cam.temporal import LATENT_SMOOTHING, CausalSmoother
 from posesim_cam.video import iter_frames, probe_video
@@ -114,10 +114,10 @@ def main() -> None:
                 start = time.perf_counter()
                 features = pose_features(user.keypoints[i], user.scores[i])
                 encoder.plausible(features)  # the broken-track check, as LiveScorer does
-                views = (features, features.mirrored())[:orientations]
-                for aligner, smoother, view in zip(aligners, smoothers, views, strict=True):
-                    latent = smoother.push(encoder.embed(view)[0], i / target.fps)
-                    aligner.step(latent, playhead=i)
+                views = [features, features.mirrored()][:orientations]
+                latents = encoder.embed(PoseFeatures.concat(views))  # one call, as LiveScorer
+                for aligner, smoother, latent in zip(aligners, smoothers, latents, strict=True):
+                    aligner.step(smoother.push(latent, i / target.fps), playhead=i)
                 times.append(time.perf_counter() - start)
         return times
 

@@ -58,6 +58,15 @@ class PoseFeatures:
             self.joint_weights[:, FLIP_INDEX],
         )
 
+    @classmethod
+    def concat(cls, parts: list[PoseFeatures]) -> PoseFeatures:
+        """The poses of ``parts``, one after another."""
+        return cls(
+            np.concatenate([p.distances for p in parts]),
+            np.concatenate([p.weights for p in parts]),
+            np.concatenate([p.joint_weights for p in parts]),
+        )
+
     def select(self, rows: np.ndarray) -> PoseFeatures:
         """The poses at ``rows`` (an index or boolean mask over T)."""
         return PoseFeatures(self.distances[rows], self.weights[rows], self.joint_weights[rows])

@@ -34,7 +34,7 @@ from posesim_cam.compare import (
     visible_joints,
 )
 from posesim_cam.encoder import Encoder
-from posesim_cam.features import joint_weights_from_scores, pose_features
+from posesim_cam.features import PoseFeatures, joint_weights_from_scores, pose_features
 from posesim_cam.limbs import pose_limb_warnings
 from posesim_cam.pose.base import Pose
 from posesim_cam.scoring import Outcome, TimelinePoint
@@ -162,20 +162,28 @@ class LiveScorer:
             return LiveScore(None, self._smoothed, None, self.mirrored, None)
         self._recent.append(joint_weights_from_scores(pose.scores) > 0)
         user_joints = np.mean(self._recent, axis=0) >= MIN_VISIBLE_SHARE
-        results: list[tuple[int, float] | None] = []
-        for orientation, aligner in enumerate(self._aligners):
-            view = features if orientation == 0 else features.mirrored()
-            if self._target_latents(orientation, user_joints) is None:
-                results.append(None)
-                self._sims[orientation].append(np.nan)
-                continue
+        active = [
+            o
+            for o in range(len(self._aligners))
+            if self._target_latents(o, user_joints) is not None
+        ]
+        views = []
+        for orientation in active:
             mask = self._masks[orientation]
             assert mask is not None
-            latent = self._smoothers[orientation].push(
-                self.encoder.embed(view.masked(mask))[0], time
-            )
+            view = features if orientation == 0 else features.mirrored()
+            views.append(view.masked(mask))
+        # Both orientations in one call: the network costs about the same for one row or two.
+        latents = self.encoder.embed(PoseFeatures.concat(views)) if views else []
+        results: list[tuple[int, float] | None] = [None] * len(self._aligners)
+        for orientation, aligner in enumerate(self._aligners):
+            if orientation not in active:
+                self._sims[orientation].append(np.nan)
+                continue
+            latent = latents[active.index(orientation)]
+            latent = self._smoothers[orientation].push(latent, time)
             index, similarity = aligner.step(latent, playhead)
-            results.append((index, similarity))
+            results[orientation] = (index, similarity)
             self._sims[orientation].append(similarity)
             self._sums[orientation] += similarity
             self._counts[orientation] += 1

@@ -18,7 +18,7 @@ on that). Pure numpy; latents are (T, D) float32 unit rows, times (T,) seconds, 
 
 from __future__ import annotations
 
-from collections import deque
+import bisect
 
 import numpy as np
 
@@ -80,16 +80,21 @@ def _unit_rows(x: np.ndarray) -> np.ndarray:
 class CausalSmoother:
     """``smooth_latents(..., causal=True)`` one frame at a time, for the live loop.
 
+    It runs twice per live frame (both orientations), so it keeps to a handful of numpy calls:
+    the times in a list, the latents in a small array (the rows within the window, oldest
+    first), and no division by the weights' sum, since only the direction is kept.
+
     Args:
         sigma: standard deviation of the window, seconds; <= 0 passes latents through.
     """
 
     def __init__(self, sigma: float) -> None:
         self.sigma = sigma
-        self._recent: deque[tuple[float, np.ndarray]] = deque()
+        self._times: list[float] = []
+        self._latents = np.empty((0, 0), np.float64)
 
     def reset(self) -> None:
-        self._recent.clear()
+        self._times.clear()
 
     def push(self, latent: np.ndarray, time: float) -> np.ndarray:
         """The smoothed latent (D,) float32, unit length, at ``time`` seconds, given this
@@ -100,13 +105,22 @@ class CausalSmoother:
         latent = np.asarray(latent, np.float32)
         if self.sigma <= 0:
             return latent.copy()
-        if self._recent and time < self._recent[-1][0]:
-            self._recent.clear()
-        self._recent.append((time, latent))
-        reach = WINDOW_SDS * self.sigma
-        while time - self._recent[0][0] > reach:
-            self._recent.popleft()
-        gaps = np.array([time - t for t, _ in self._recent])
-        weights = np.exp(-0.5 * (gaps / self.sigma) ** 2)
-        stacked = np.stack([v for _, v in self._recent]).astype(np.float64)
-        return _unit_rows(weights @ stacked / weights.sum())
+        times = self._times
+        if times and time < times[-1]:
+            times.clear()
+        if self._latents.shape[1] != latent.shape[0]:
+            self._latents = np.empty((16, latent.shape[0]), np.float64)
+            times.clear()
+        # Drop the rows that fell out of the window (times only grow), then append.
+        first = bisect.bisect_left(times, time - WINDOW_SDS * self.sigma)
+        n = len(times) - first
+        if first:
+            del times[:first]
+            self._latents[:n] = self._latents[first : first + n]
+        if n == len(self._latents):  # a window holding more frames than ever before
+            self._latents = np.concatenate([self._latents, np.empty_like(self._latents)])
+        times.append(time)
+        self._latents[n] = latent
+        gaps = (time - np.array(times)) / self.sigma
+        mean = np.exp(-0.5 * gaps * gaps) @ self._latents[: n + 1]
+        return (mean / max(float(np.sqrt(mean @ mean)), 1e-12)).astype(np.float32)

@@ -9,6 +9,7 @@ from hypothesis.extra.numpy import arrays
 
 from posesim_cam.features import (
     PAIR_FLIP_INDEX,
+    PoseFeatures,
     mirror_keypoints,
     pairwise_distances,
     pose_features,
@@ -114,3 +115,14 @@ def test_scale_is_the_torso_so_missing_feet_do_not_change_upper_body_distances()
     upper = pose_features(pose, scores)
     kept = upper.weights[0] > 0
     np.testing.assert_allclose(upper.distances[0, kept], full.distances[0, kept], rtol=1e-5)
+
+
+def test_concat_puts_the_poses_one_after_another():
+    rng = np.random.default_rng(4)
+    a = pose_features(rng.uniform(0, 400, (3, 17, 2)), rng.uniform(0, 1, (3, 17)))
+    b = pose_features(rng.uniform(0, 400, (2, 17, 2)), rng.uniform(0, 1, (2, 17)))
+    both = PoseFeatures.concat([a, b.mirrored()])
+    assert len(both) == 5
+    np.testing.assert_array_equal(both.select(np.arange(3)).distances, a.distances)
+    np.testing.assert_array_equal(both.select(np.arange(3, 5)).weights, b.mirrored().weights)
+    np.testing.assert_array_equal(both.joint_weights[3:], b.mirrored().joint_weights)
