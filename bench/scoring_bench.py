@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from posesim_cam.align import OnlineAligner, align_exact, align_fastdtw
+from posesim_cam.compare import frame_weights
 from posesim_cam.encoder import load_encoder
 from posesim_cam.features import PoseFeatures, pose_features
 from posesim_cam.targets import TargetCache, prepare_video
@@ -115,7 +116,9 @@ def main() -> None:
                 features = pose_features(user.keypoints[i], user.scores[i])
                 encoder.plausible(features)  # the broken-track check, as LiveScorer does
                 views = [features, features.mirrored()][:orientations]
-                latents = encoder.embed(PoseFeatures.concat(views))  # one call, as LiveScorer
+                # One call for both orientations, and the frame weights, as LiveScorer does.
+                latents, distinct = encoder.embed_with_distinctiveness(PoseFeatures.concat(views))
+                frame_weights(distinct)
                 for aligner, smoother, latent in zip(aligners, smoothers, latents, strict=True):
                     aligner.step(smoother.push(latent, i / target.fps), playhead=i)
                 times.append(time.perf_counter() - start)

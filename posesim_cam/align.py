@@ -48,18 +48,25 @@ class Alignment:
         """(n_target,) mean similarity of each target frame over the user frames it matched."""
         return self._per_frame(1, n_target)
 
-    def symmetric_similarity(self, n_user: int, n_target: int) -> float:
+    def symmetric_similarity(
+        self,
+        n_user: int,
+        n_target: int,
+        user_weights: np.ndarray | None = None,
+        target_weights: np.ndarray | None = None,
+    ) -> float:
         """Mean of the user-side and the target-side per-frame means.
 
         Every frame of both sequences counts once, so a stretch where one side dwells (a user
         standing still, matched many times to the target's few standing frames) weighs no
         more than its length on the other side: doing part of the target well does not hide
-        the parts that were not done.
+        the parts that were not done. With weights ((n_user,), (n_target,), >= 0), each side's
+        mean is weighted by them.
         """
         if len(self.similarity) == 0:
             return 0.0
-        user = float(self.per_user_frame(n_user).mean())
-        target = float(self.per_target_frame(n_target).mean())
+        user = _weighted_mean(self.per_user_frame(n_user), user_weights)
+        target = _weighted_mean(self.per_target_frame(n_target), target_weights)
         return (user + target) / 2
 
     def _per_frame(self, side: int, n: int) -> np.ndarray:
@@ -72,6 +79,12 @@ class Alignment:
         matched = np.zeros(n_user, np.intp)
         matched[self.path[:, 0]] = self.path[:, 1]
         return matched
+
+
+def _weighted_mean(values: np.ndarray, weights: np.ndarray | None) -> float:
+    if weights is None or float(np.sum(weights)) <= 0:
+        return float(values.mean())
+    return float(np.dot(values, weights) / np.sum(weights))
 
 
 def cosine_similarity_matrix(user: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -205,12 +218,23 @@ class OnlineAligner:
         target: (M, D) L2-normalised target latents.
         max_lag: frames the user may be behind the playhead.
         max_lead: frames the user may be ahead of it.
+        target_weights: (M,) >= 0, how much each target frame counts in ``target_coverage``
+            (the offline ``symmetric_similarity`` weights); None: all alike.
     """
 
-    def __init__(self, target: np.ndarray, max_lag: int, max_lead: int = 0) -> None:
+    def __init__(
+        self,
+        target: np.ndarray,
+        max_lag: int,
+        max_lead: int = 0,
+        target_weights: np.ndarray | None = None,
+    ) -> None:
         if len(target) == 0:
             raise ValueError("cannot align against an empty target")
         self.target = np.ascontiguousarray(target, np.float32)
+        self.target_weights = (
+            np.ones(len(target)) if target_weights is None else np.asarray(target_weights, float)
+        )
         self.max_lag = max_lag
         self.max_lead = max_lead
         self.reset()
@@ -222,9 +246,10 @@ class OnlineAligner:
         self._matched: int | None = None
         self._target_sums = np.zeros(len(self.target), np.float64)
         self._target_counts = np.zeros(len(self.target), np.int64)
-        # Running sum of the per-frame means and count of matched frames: target_coverage in
-        # O(1), since it is asked for on every live frame.
+        # Running weighted sum of the per-frame means and the weight of the matched frames:
+        # target_coverage in O(1), since it is asked for on every live frame.
         self._coverage_total = 0.0
+        self._coverage_weight = 0.0
         self._coverage_frames = 0
 
     def per_target_frame(self) -> np.ndarray:
@@ -234,11 +259,13 @@ class OnlineAligner:
             return self._target_sums / self._target_counts
 
     def target_coverage(self) -> float | None:
-        """Mean over the target frames matched so far of ``per_target_frame`` (None before
-        the first step)."""
+        """Mean over the target frames matched so far of ``per_target_frame``, weighted by
+        ``target_weights`` (None before the first step)."""
         if self._coverage_frames == 0:
             return None
-        return self._coverage_total / self._coverage_frames
+        if self._coverage_weight <= 0:
+            return 0.0
+        return self._coverage_total / self._coverage_weight
 
     def step(self, latent: np.ndarray, playhead: int) -> tuple[int, float]:
         """Add the user's newest latent (D,); returns (matched target index, similarity)."""
@@ -274,9 +301,12 @@ class OnlineAligner:
         start = max(start, lo)
         span = slice(start, index + 1)
         sums, counts = self._target_sums[span], self._target_counts[span]
+        weights = self.target_weights[span]
         before = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
-        self._coverage_frames += int((counts == 0).sum())
+        new = counts == 0
+        self._coverage_frames += int(new.sum())
+        self._coverage_weight += float(weights[new].sum())
         sums += sims[start - lo : index - lo + 1]
         counts += 1
-        self._coverage_total += float((sums / counts - before).sum())
+        self._coverage_total += float(((sums / counts - before) * weights).sum())
         self._matched = index

@@ -24,6 +24,17 @@ MIN_VISIBLE_SHARE = 0.5
 MIN_SHARED_JOINTS = 6
 # At least this share of the frames with a person must hold a plausible pose to be scored.
 MIN_USABLE_SHARE = 0.5
+# Each frame counts in the similarity with its pose's distinctiveness (``Encoder.
+# embed_with_distinctiveness``) to this power: poses near the average one (standing) count
+# less, so two different movements that both start and end standing are not alike for it.
+# Chosen on held-out mocap and the trainable clips (models/MODEL_CARD.md); 0 weighs every
+# frame alike.
+DISTINCTIVE_POWER = 2.0
+
+
+def frame_weights(distinctiveness: np.ndarray, power: float = DISTINCTIVE_POWER) -> np.ndarray:
+    """(T,) float64 weights of frames in the similarity, from their distinctiveness (T,)."""
+    return np.power(np.maximum(np.asarray(distinctiveness, np.float64), 0.0), power)
 
 
 @dataclass(frozen=True)
@@ -83,22 +94,50 @@ class _Side:
     times: np.ndarray
 
 
+@dataclass(frozen=True)
+class _Aligned:
+    alignment: Alignment
+    joints: np.ndarray
+    target_weights: np.ndarray
+    attempt_weights: np.ndarray
+
+    def similarity(self) -> float:
+        n_attempt, n_target = len(self.attempt_weights), len(self.target_weights)
+        return self.alignment.symmetric_similarity(
+            n_attempt, n_target, self.attempt_weights, self.target_weights
+        )
+
+
 def _aligned(
-    target: _Side, attempt: _Side, encoder: Encoder, aligner: str, smoothing: float
-) -> tuple[Alignment, np.ndarray]:
+    target: _Side,
+    attempt: _Side,
+    encoder: Encoder,
+    aligner: str,
+    smoothing: float,
+    distinctive_power: float,
+) -> _Aligned:
     joints = visible_joints(target.features) & visible_joints(attempt.features)
     if joints.sum() < MIN_SHARED_JOINTS:
         raise UserError(
             f"Only {int(joints.sum())} joints are visible in both the target and the attempt",
             "film more of the body (at least head, shoulders, arms and hips)",
         )
-    target_latents = smooth_latents(
-        encoder.embed(target.features.masked(joints)), target.times, smoothing
+    target_latents, target_distinct = encoder.embed_with_distinctiveness(
+        target.features.masked(joints)
     )
-    attempt_latents = smooth_latents(
-        encoder.embed(attempt.features.masked(joints)), attempt.times, smoothing
+    attempt_latents, attempt_distinct = encoder.embed_with_distinctiveness(
+        attempt.features.masked(joints)
     )
-    return get_aligner(aligner)(attempt_latents, target_latents), joints
+    alignment = get_aligner(aligner)(
+        smooth_latents(attempt_latents, attempt.times, smoothing),
+        smooth_latents(target_latents, target.times, smoothing),
+    )
+    return _Aligned(
+        alignment,
+        joints,
+        frame_weights(target_distinct, distinctive_power),
+        frame_weights(attempt_distinct, distinctive_power),
+    )
 
 
 def compare(
@@ -108,6 +147,7 @@ def compare(
     mirror: bool = True,
     aligner: str = "exact",
     smoothing: float = LATENT_SMOOTHING,
+    distinctive_power: float = DISTINCTIVE_POWER,
 ) -> ScoreResult:
     """Score ``attempt`` against ``target``.
 
@@ -116,6 +156,10 @@ def compare(
     poses, and the target's poses have to be matched. With ``mirror`` (the default), the
     attempt is also compared as a mirror image (a follower facing the screen mirrors the
     target) and the better of the two orientations counts.
+
+    Each side's latents are smoothed in time first (``temporal.smooth_latents``, a Gaussian of
+    s.d. ``smoothing`` seconds), and each frame counts in its side's mean with its pose's
+    distinctiveness to the power ``distinctive_power`` (``frame_weights``). 0 turns either off.
     """
     if not attempt.found.any():
         raise NoPersonError("No person was found in the attempt", "film the whole body, well lit")
@@ -138,10 +182,12 @@ def compare(
     best: tuple[float, bool, Alignment, np.ndarray] | None = None
     for mirrored, features in candidates:
         attempt_side = _Side(features, attempt_times)
-        alignment, joints = _aligned(target_side, attempt_side, encoder, aligner, smoothing)
-        mean = alignment.symmetric_similarity(len(features), len(target_side.features))
+        aligned = _aligned(
+            target_side, attempt_side, encoder, aligner, smoothing, distinctive_power
+        )
+        mean = aligned.similarity()
         if best is None or mean > best[0] + 1e-9:
-            best = (mean, mirrored, alignment, joints)
+            best = (mean, mirrored, aligned.alignment, aligned.joints)
     assert best is not None
     similarity, mirrored, alignment, joints = best
 

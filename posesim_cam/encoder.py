@@ -125,9 +125,15 @@ class Encoder:
 
     def embed(self, features: PoseFeatures) -> np.ndarray:
         """(T, latent_dim) float32 centred, L2-normalised latents; cosine = dot product."""
+        return self.embed_with_distinctiveness(features)[0]
+
+    def embed_with_distinctiveness(self, features: PoseFeatures) -> tuple[np.ndarray, np.ndarray]:
+        """``embed`` and (T,) float32 distinctiveness: the length of each centred latent before
+        normalising, i.e. how far the pose lies from the average training pose (a person
+        standing upright is near it; a deep squat or a raised leg is far)."""
         z = self.raw_latents(features) - self.latent_mean
         norm = np.linalg.norm(z, axis=1, keepdims=True)
-        return (z / np.maximum(norm, 1e-8)).astype(np.float32)
+        return (z / np.maximum(norm, 1e-8)).astype(np.float32), norm[:, 0].astype(np.float32)
 
     def plausible(self, features: PoseFeatures) -> np.ndarray:
         """(T,) bool: poses whose visible distances look like the bodies trained on (see

@@ -27,9 +27,11 @@ import numpy as np
 
 from posesim_cam.align import OnlineAligner
 from posesim_cam.compare import (
+    DISTINCTIVE_POWER,
     MIN_SHARED_JOINTS,
     MIN_USABLE_SHARE,
     MIN_VISIBLE_SHARE,
+    frame_weights,
     plausible_frames,
     visible_joints,
 )
@@ -73,6 +75,8 @@ class LiveScorer:
         max_lead: seconds the user may be ahead of it.
         smoothing: time constant of the displayed score, seconds.
         latent_smoothing: s.d. of the (causal) Gaussian smoothing of latents in time, seconds.
+        distinctive_power: frames count in the attempt's similarity with their pose's
+            distinctiveness to this power, as offline (``compare.frame_weights``).
     """
 
     def __init__(
@@ -85,6 +89,7 @@ class LiveScorer:
         smoothing: float = 0.5,
         recent_frames: int = 30,
         latent_smoothing: float = LATENT_SMOOTHING,
+        distinctive_power: float = DISTINCTIVE_POWER,
     ) -> None:
         self.poses = poses
         self.encoder = encoder
@@ -102,6 +107,7 @@ class LiveScorer:
         ]
         self._masks: list[np.ndarray | None] = [None] * orientations
         self.latent_smoothing = latent_smoothing
+        self.distinctive_power = distinctive_power
         self._smoothers = [CausalSmoother(latent_smoothing) for _ in range(orientations)]
         self._recent = deque(maxlen=recent_frames)
         self.reset()
@@ -115,7 +121,8 @@ class LiveScorer:
         self._recent.clear()
         self._times: list[float] = []
         self._sims: list[list[float]] = [[] for _ in self._aligners]
-        self._sums = [0.0 for _ in self._aligners]
+        self._sums = [0.0 for _ in self._aligners]  # weighted similarity of the user side
+        self._weights = [0.0 for _ in self._aligners]
         self._counts = [0 for _ in self._aligners]
         self._with_person = 0  # frames with a pose
         self._implausible = 0  # of those, poses that formed no body
@@ -131,16 +138,17 @@ class LiveScorer:
             return None
         mask = self._masks[orientation]
         if mask is None or not np.array_equal(mask, joints):
-            latents = np.zeros_like(self._aligners[orientation].target)
+            aligner = self._aligners[orientation]
+            latents = np.zeros_like(aligner.target)
+            weights = np.zeros(len(latents))
             valid = self._target_valid
             masked = self._target_features.select(valid).masked(joints)
+            embedded, distinct = self.encoder.embed_with_distinctiveness(masked)
             latents[valid] = smooth_latents(
-                self.encoder.embed(masked),
-                self.poses.timestamps[valid],
-                self.latent_smoothing,
-                causal=True,
+                embedded, self.poses.timestamps[valid], self.latent_smoothing, causal=True
             )
-            self._aligners[orientation].target = latents
+            weights[valid] = frame_weights(distinct, self.distinctive_power)
+            aligner.target, aligner.target_weights = latents, weights
             self._masks[orientation] = joints
             # The user's recent latents were made with the old joints: start their window anew.
             self._smoothers[orientation].reset()
@@ -174,18 +182,24 @@ class LiveScorer:
             view = features if orientation == 0 else features.mirrored()
             views.append(view.masked(mask))
         # Both orientations in one call: the network costs about the same for one row or two.
-        latents = self.encoder.embed(PoseFeatures.concat(views)) if views else []
+        latents, distinct = (
+            self.encoder.embed_with_distinctiveness(PoseFeatures.concat(views))
+            if views
+            else (np.zeros((0, 0)), np.zeros(0))
+        )
+        weights = frame_weights(distinct, self.distinctive_power)
         results: list[tuple[int, float] | None] = [None] * len(self._aligners)
         for orientation, aligner in enumerate(self._aligners):
             if orientation not in active:
                 self._sims[orientation].append(np.nan)
                 continue
-            latent = latents[active.index(orientation)]
-            latent = self._smoothers[orientation].push(latent, time)
+            row = active.index(orientation)
+            latent = self._smoothers[orientation].push(latents[row], time)
             index, similarity = aligner.step(latent, playhead)
             results[orientation] = (index, similarity)
             self._sims[orientation].append(similarity)
-            self._sums[orientation] += similarity
+            self._sums[orientation] += similarity * float(weights[row])
+            self._weights[orientation] += float(weights[row])
             self._counts[orientation] += 1
         chosen = 1 if self.mirrored else 0
         result = results[chosen]
@@ -214,10 +228,11 @@ class LiveScorer:
 
     def attempt_similarity(self, orientation: int) -> float | None:
         """The attempt so far in one orientation: the mean of the user side (each scored user
-        frame) and the target side (each target frame reached); None before any frame scored."""
+        frame) and the target side (each target frame reached), each frame weighted by its
+        pose's distinctiveness as offline; None before any frame scored."""
         if self._counts[orientation] == 0:
             return None
-        user = self._sums[orientation] / self._counts[orientation]
+        user = self._sums[orientation] / max(self._weights[orientation], 1e-12)
         target = self._aligners[orientation].target_coverage()
         return user if target is None else (user + target) / 2
 

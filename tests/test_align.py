@@ -181,3 +181,35 @@ def test_online_target_coverage_is_the_mean_of_the_per_frame_means(seed: int):
         per_frame = aligner.per_target_frame()
         expected = per_frame[np.isfinite(per_frame)].mean()
         assert aligner.target_coverage() == pytest.approx(expected, abs=1e-9)
+
+
+def test_weighted_symmetric_similarity():
+    basis = np.eye(3, dtype=np.float32)
+    alignment = align_exact(np.repeat(basis[:1], 5, axis=0), basis)  # as above
+    # User frames 0 and 1 weigh 1 each and the rest 0: the user side is 1 (both held pose 0
+    # matched to target 0); target frame 0 weighs 3, frames 1 and 2 one each: (3 + 0 + 0) / 5.
+    user_weights = np.array([1.0, 1.0, 0.0, 0.0, 0.0])
+    target_weights = np.array([3.0, 1.0, 1.0])
+    value = alignment.symmetric_similarity(5, 3, user_weights, target_weights)
+    assert value == pytest.approx((1.0 + 3.0 / 5.0) / 2)
+    # Equal weights are the unweighted similarity.
+    assert alignment.symmetric_similarity(5, 3, np.full(5, 2.0), np.full(3, 7.0)) == (
+        pytest.approx(alignment.symmetric_similarity(5, 3))
+    )
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_online_target_coverage_weighs_frames_like_the_offline_mean(seed: int):
+    rng = np.random.default_rng(seed)
+    target = rng.normal(size=(40, 8))
+    target /= np.linalg.norm(target, axis=1, keepdims=True)
+    weights = rng.uniform(0.1, 5.0, 40)
+    aligner = OnlineAligner(target, max_lag=6, max_lead=2, target_weights=weights)
+    for step in range(60):
+        user = rng.normal(size=8)
+        aligner.step(user / np.linalg.norm(user), playhead=min(step, 39))
+        per_frame = aligner.per_target_frame()
+        seen = np.isfinite(per_frame)
+        expected = np.dot(per_frame[seen], weights[seen]) / weights[seen].sum()
+        assert aligner.target_coverage() == pytest.approx(expected, abs=1e-9)

@@ -1,11 +1,11 @@
-"""Temporal smoothing of latents, with numbers; and what it does to a comparison."""
+"""Latent smoothing in time and distinctiveness weights, with numbers, and their effect."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from posesim_cam.compare import compare
+from posesim_cam.compare import compare, frame_weights
 from posesim_cam.encoder import load_encoder
 from posesim_cam.sequence import PoseSequence
 from posesim_cam.temporal import CausalSmoother, smooth_latents
@@ -94,3 +94,29 @@ def test_smoothing_lifts_a_copy_with_frame_to_frame_noise_and_not_a_different_mo
     assert compare(target, still, encoder, smoothing=0.15).similarity <= (
         compare(target, still, encoder, smoothing=0.0).similarity + 0.02
     )
+
+
+def test_standing_shared_by_two_movements_counts_less_with_distinctiveness_weights():
+    # A still standing pose against a movement that starts and ends standing: weighting frames
+    # by distinctiveness (the arm raised is far from the average pose) lowers the similarity.
+    encoder = load_encoder()
+    target = moving_person(frames=120)
+    still = PoseSequence(
+        np.repeat(target.keypoints[:1], 120, axis=0), target.scores, target.fps, (640, 480)
+    )
+    plain = compare(target, still, encoder, distinctive_power=0.0).similarity
+    weighted = compare(target, still, encoder, distinctive_power=2.0).similarity
+    assert weighted < plain - 0.02
+    # A copy of the target is unaffected: every frame matches itself.
+    assert compare(target, target, encoder, distinctive_power=2.0).similarity > 0.99
+
+
+def test_frame_weights_and_distinctiveness():
+    encoder = load_encoder()
+    features = moving_person(frames=30).features()
+    latents, distinct = encoder.embed_with_distinctiveness(features)
+    np.testing.assert_array_equal(latents, encoder.embed(features))
+    raw = encoder.raw_latents(features) - encoder.latent_mean
+    np.testing.assert_allclose(distinct, np.linalg.norm(raw, axis=1), rtol=1e-5)
+    np.testing.assert_allclose(frame_weights(np.array([2.0, 3.0]), 2.0), [4.0, 9.0])
+    np.testing.assert_allclose(frame_weights(np.array([2.0, 3.0]), 0.0), [1.0, 1.0])
