@@ -154,6 +154,11 @@ class LiveScorer:
             self._smoothers[orientation].reset()
         return self._aligners[orientation].target
 
+    def _mask(self, orientation: int) -> np.ndarray:
+        mask = self._masks[orientation]
+        assert mask is not None, "the target latents of this orientation are not made yet"
+        return mask
+
     def step(self, pose: Pose | None, playhead: int, time: float) -> LiveScore:
         """Score the user's pose at target frame ``playhead``; ``time`` is target seconds."""
         self._times.append(time)
@@ -175,32 +180,25 @@ class LiveScorer:
             for o in range(len(self._aligners))
             if self._target_latents(o, user_joints) is not None
         ]
-        views = []
-        for orientation in active:
-            mask = self._masks[orientation]
-            assert mask is not None
-            view = features if orientation == 0 else features.mirrored()
-            views.append(view.masked(mask))
-        # Both orientations in one call: the network costs about the same for one row or two.
-        latents, distinct = (
-            self.encoder.embed_with_distinctiveness(PoseFeatures.concat(views))
-            if views
-            else (np.zeros((0, 0)), np.zeros(0))
-        )
-        weights = frame_weights(distinct, self.distinctive_power)
         results: list[tuple[int, float] | None] = [None] * len(self._aligners)
-        for orientation, aligner in enumerate(self._aligners):
+        for orientation in range(len(self._aligners)):
             if orientation not in active:
                 self._sims[orientation].append(np.nan)
-                continue
-            row = active.index(orientation)
-            latent = self._smoothers[orientation].push(latents[row], time)
-            index, similarity = aligner.step(latent, playhead)
-            results[orientation] = (index, similarity)
-            self._sims[orientation].append(similarity)
-            self._sums[orientation] += similarity * float(weights[row])
-            self._weights[orientation] += float(weights[row])
-            self._counts[orientation] += 1
+        if active:
+            views = [
+                (features if o == 0 else features.mirrored()).masked(self._mask(o)) for o in active
+            ]
+            # Both orientations in one call: the network costs about the same for one row or two.
+            latents, distinct = self.encoder.embed_with_distinctiveness(PoseFeatures.concat(views))
+            weights = frame_weights(distinct, self.distinctive_power)
+            for orientation, latent, weight in zip(active, latents, weights, strict=True):
+                latent = self._smoothers[orientation].push(latent, time)
+                index, similarity = self._aligners[orientation].step(latent, playhead)
+                results[orientation] = (index, similarity)
+                self._sims[orientation].append(similarity)
+                self._sums[orientation] += similarity * float(weight)
+                self._weights[orientation] += float(weight)
+                self._counts[orientation] += 1
         chosen = 1 if self.mirrored else 0
         result = results[chosen]
         if result is None:
