@@ -207,3 +207,11 @@ def test_training_without_some_joints_keeps_their_statistics_and_ignores_them(cl
     np.testing.assert_array_equal(
         no_face.embed(pose_features(moved)), no_face.embed(pose_features(keypoints))
     )
+
+
+def test_the_unseen_activity_of_subject_6_is_basketball(clips):
+    from posesim_cam.training.ablation import unseen_activity_clips
+
+    unseen = unseen_activity_clips(clips, 6)
+    assert len(unseen) >= 10 and {c.movement for c in unseen} == {"basketball"}
+    assert all(c.subject == 6 for c in unseen)

@@ -6,8 +6,11 @@
 Each variant trains with the same data, seed and budget and is scored on the held-out mocap
 renders of ``evaluate`` (ROC AUC and mean similarities over 1-second windows). With ``--real``,
 also on the real clips that may be trained on (squats_1person and dance_1person): squat rep 1
-vs rep 2, and the higher of squats vs dance both ways. Prints one JSON line per variant. The
-lab_dance clips are never looked at here: settings are chosen on these numbers.
+vs rep 2, and the higher of squats vs dance both ways. With ``--unseen-subject N``, every clip
+of CMU subject N is held out of training as well, and the row adds the cross-view similarity
+on that subject's clips (other than its walks): generalisation to an activity never trained
+on (subject 6: basketball). Prints one JSON line per variant. The lab_dance clips are never
+looked at here: settings are chosen on these numbers.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from posesim_cam.compare import compare
 from posesim_cam.encoder import Encoder
 from posesim_cam.sequence import PoseSequence
 from posesim_cam.training import evaluate as ev
-from posesim_cam.training.mocap_data import load_mocap, split_clips
+from posesim_cam.training.mocap_data import HELD_OUT_CLIPS, MocapClip, load_mocap, split_clips
 from posesim_cam.training.pose_variation import PoseVariation
 from posesim_cam.training.train_v2 import V2Settings, train_v2
 
@@ -102,12 +105,31 @@ def real_row(poses: dict[str, PoseSequence], encoder: Encoder) -> dict[str, floa
     return {"squat_reps": round(reps.similarity, 4), "squats_dance": round(different, 4)}
 
 
+def unseen_activity_clips(clips: list[MocapClip], subject: int) -> list[MocapClip]:
+    """The clips of ``subject`` other than walks (every subject walks in the recordings)."""
+    return [c for c in clips if c.subject == subject and c.movement != "walk"]
+
+
 def run(
-    names: list[str], steps: int | None, seed: int, data: Path, real: bool = False
+    names: list[str],
+    steps: int | None,
+    seed: int,
+    data: Path,
+    real: bool = False,
+    unseen_subject: int | None = None,
 ) -> list[dict]:
     clips = load_mocap(data / "mocap")
     poses = trainable_real_poses(data) if real else None
+    held_out = list(HELD_OUT_CLIPS)
+    unseen_pairs = None
+    if unseen_subject is not None:
+        held_out += [c.name for c in clips if c.subject == unseen_subject]
+        unseen = unseen_activity_clips(clips, unseen_subject)
+        if not unseen:
+            raise SystemExit(f"subject {unseen_subject} has no recorded clip but walks")
+        unseen_pairs = ev.mocap_pairs(ev.render_clips(unseen, ev.EVAL_SEED), ev.EVAL_SEED + 1, 0)
     _, held = split_clips(clips)
+    held = [c for c in held if unseen_subject is None or c.subject != unseen_subject]
     renders = ev.render_clips(held, ev.EVAL_SEED)
     pairs = ev.mocap_pairs(renders, ev.EVAL_SEED + 1)
     height_pairs = ev.camera_height_pairs(held, ev.EVAL_SEED + 2)
@@ -117,7 +139,7 @@ def run(
         if steps is not None:
             settings = replace(settings, steps=steps)
         start = time.perf_counter()
-        encoder = train_v2(clips, seed, settings, calibrate=False)
+        encoder = train_v2(clips, seed, settings, calibrate=False, held_out=held_out)
         seconds = time.perf_counter() - start
         row = {"variant": name, "steps": settings.steps, "train_s": round(seconds, 1)}
         metrics = ev.mocap_metrics(pairs, encoder)
@@ -127,6 +149,12 @@ def run(
         row["high_camera_separation"] = round(height.separation, 4)
         if poses is not None:
             row.update(real_row(poses, encoder))
+        if unseen_pairs is not None:
+            unseen_cross = ev.similarities(unseen_pairs.cross_view, encoder)
+            row["unseen_activity_cross_view"] = round(float(np.nanmean(unseen_cross)), 4)
+            row["unseen_activity_cross_view_q10"] = round(
+                float(np.nanquantile(unseen_cross, 0.1)), 4
+            )
         if name == names[0]:
             baseline = ev.mocap_metrics(pairs, ev.no_encoder_baseline(encoder))
             print(json.dumps({"variant": "no encoder", **baseline.summary()}), flush=True)
@@ -144,8 +172,11 @@ def main() -> None:
         "--data", type=Path, default=Path(os.environ.get("POSESIM_TESTDATA", "../shared/testdata"))
     )
     parser.add_argument("--real", action="store_true", help="also score the squats and dance clips")
+    parser.add_argument(
+        "--unseen-subject", type=int, help="hold out every clip of this CMU subject (6: basketball)"
+    )
     args = parser.parse_args()
-    run(args.variants, args.steps, args.seed, args.data, args.real)
+    run(args.variants, args.steps, args.seed, args.data, args.real, args.unseen_subject)
 
 
 if __name__ == "__main__":
