@@ -69,6 +69,9 @@ VARIANTS: dict[str, V2Settings] = {
     # Legs as MediaPipe draws them (shorter against the torso than the mocap skeleton's).
     "v2, legs 0.7-1.05": replace(_BASE, views=replace(_BASE.views, leg_scale=(0.7, 1.05))),
     "v2, legs 0.75-0.85": replace(_BASE, views=replace(_BASE.views, leg_scale=(0.75, 0.85))),
+    # Stronger weight decay (regularisation, for poses unlike the recorded ones).
+    "v2, weight decay 0.01": replace(_BASE, weight_decay=0.01),
+    "v2, weight decay 0.05": replace(_BASE, weight_decay=0.05),
     # A stronger pull between the two views (recorded poses).
     "alignment x2": replace(_RECORDED, alignment_weight=2.0),
     "alignment x4": replace(_RECORDED, alignment_weight=4.0),

@@ -85,6 +85,8 @@ class TrainSettings:
     # exp(-(d_ij / kernel_width)^2), so that a cosine says how alike two poses are in 3-D.
     kernel_weight: float = 0.0
     kernel_width: float = 0.07
+    # AdamW's decoupled weight decay.
+    weight_decay: float = 1e-4
 
 
 def info_nce(
@@ -127,7 +129,9 @@ def train_autoencoder(
     torch.use_deterministic_algorithms(True)
     rng = np.random.default_rng(seed)
     model = PoseAutoencoder(config)
-    optimiser = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate, weight_decay=1e-4)
+    optimiser = torch.optim.AdamW(
+        model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay
+    )
     schedule = torch.optim.lr_scheduler.OneCycleLR(
         optimiser, max_lr=settings.learning_rate, total_steps=settings.steps
     )

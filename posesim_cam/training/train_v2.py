@@ -72,6 +72,7 @@ class V2Settings:
     alignment_weight: float = 1.0
     kernel_weight: float = 0.0  # tried, not kept: see models/MODEL_CARD.md
     kernel_width: float = 0.07
+    weight_decay: float = 1e-4
     mirror_positives: bool = True
     target: str = "3d"  # "3d": the pose's 3-D distances; "2d": the view's own (plain AE)
     hidden: tuple[int, ...] = (512, 256)
@@ -111,6 +112,7 @@ class V2Settings:
             alignment_weight=self.alignment_weight,
             kernel_weight=self.kernel_weight,
             kernel_width=self.kernel_width,
+            weight_decay=self.weight_decay,
         )
 
     @property
