@@ -130,7 +130,9 @@ def run(
         unseen = unseen_activity_clips(clips, unseen_subject)
         if not unseen:
             raise SystemExit(f"subject {unseen_subject} has no recorded clip but walks")
-        unseen_pairs = ev.mocap_pairs(ev.render_clips(unseen, ev.EVAL_SEED), ev.EVAL_SEED + 1, 0)
+        unseen_pairs = ev.mocap_pairs(
+            ev.render_clips(unseen, ev.EVAL_SEED), ev.EVAL_SEED + 1, different=0
+        )
     _, held = split_clips(clips)
     held = [c for c in held if unseen_subject is None or c.subject != unseen_subject]
     renders = ev.render_clips(held, ev.EVAL_SEED)

@@ -46,6 +46,7 @@ class PoseVariation:
         p: share of poses varied (the rest stay as recorded).
         limb_deg: s.d. of each limb segment's turn about its parent joint, degrees.
         lean_deg: s.d. of the upper body's lean about the pelvis, degrees.
+        mix_p: share of poses whose limbs may be taken from another pose (``mix_limbs``).
     """
 
     p: float = 0.0
@@ -93,19 +94,19 @@ def mix_limbs(
         take = chosen & (rng.random(len(out)) < 0.5)
         if not take.any():
             continue
-        own = out[take]
-        rotate = transfer[take]
+        own, donor, rotate = out[take], donors[take], transfer[take]
         upper = np.linalg.norm(own[:, middle] - own[:, root], axis=1, keepdims=True)
         lower = np.linalg.norm(own[:, end] - own[:, middle], axis=1, keepdims=True)
-
-        def direction(a: int, b: int, take: np.ndarray = take) -> np.ndarray:
-            d = donors[take][:, b] - donors[take][:, a]
-            return d / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-9)
-
-        mid = own[:, root] + upper * np.einsum("nij,nj->ni", rotate, direction(root, middle))
+        mid = own[:, root] + upper * _turned(rotate, donor[:, middle] - donor[:, root])
         out[take, middle] = mid
-        out[take, end] = mid + lower * np.einsum("nij,nj->ni", rotate, direction(middle, end))
+        out[take, end] = mid + lower * _turned(rotate, donor[:, end] - donor[:, middle])
     return out
+
+
+def _turned(rotation: np.ndarray, segment: np.ndarray) -> np.ndarray:
+    """(N, 3) unit directions of ``segment`` (N, 3) turned by ``rotation`` (N, 3, 3)."""
+    direction = segment / np.maximum(np.linalg.norm(segment, axis=1, keepdims=True), 1e-9)
+    return np.einsum("nij,nj->ni", rotation, direction)
 
 
 def random_rotations(rng: np.random.Generator, n: int, sd_deg: float) -> np.ndarray:
