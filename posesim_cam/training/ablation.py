@@ -72,6 +72,11 @@ VARIANTS: dict[str, V2Settings] = {
     # Stronger weight decay (regularisation, for poses unlike the recorded ones).
     "v2, weight decay 0.01": replace(_BASE, weight_decay=0.01),
     "v2, weight decay 0.05": replace(_BASE, weight_decay=0.05),
+    # The encoder as blocks, one per body part (each limb with the torso, the head with the
+    # torso), each writing its own slice of the latent; with or without a block reading all.
+    "v2, body parts": replace(_BASE, layout="parts"),
+    "v2, body parts + global": replace(_BASE, layout="parts+global"),
+    "v2, body parts + half global": replace(_BASE, layout="parts+half global"),
     # A stronger pull between the two views (recorded poses).
     "alignment x2": replace(_RECORDED, alignment_weight=2.0),
     "alignment x4": replace(_RECORDED, alignment_weight=4.0),

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.utils import parametrize
 
 from posesim_cam.encoder import Encoder, EncoderConfig, ScoreCalibration
 from posesim_cam.skeleton import NUM_PAIRS
+from posesim_cam.training.parts import layer_masks
 
 
 @dataclass(frozen=True)
@@ -45,17 +47,41 @@ BatchSampler = Callable[[np.random.Generator, int], Batch]
 
 
 class PoseAutoencoder(nn.Module):
-    """MLP encoder (153 -> hidden -> latent) and mirrored decoder (latent -> hidden -> 136)."""
+    """MLP encoder (153 -> hidden -> latent) and mirrored decoder (latent -> hidden -> 136).
 
-    def __init__(self, config: EncoderConfig) -> None:
+    ``layout``: a body-part layout of ``parts.LAYOUTS`` makes the encoder block-sparse, one
+    block per part (fixed masks on its weights); "" leaves it dense.
+    """
+
+    def __init__(self, config: EncoderConfig, layout: str = "") -> None:
         super().__init__()
         self.config = config
-        self.encoder = _mlp([config.input_dim, *config.hidden, config.latent_dim])
+        sizes = [config.input_dim, *config.hidden, config.latent_dim]
+        self.encoder = _mlp(sizes)
         self.decoder = _mlp([config.latent_dim, *reversed(config.hidden), NUM_PAIRS])
+        if layout:
+            linears = [m for m in self.encoder if isinstance(m, nn.Linear)]
+            for linear, mask in zip(linears, layer_masks(layout, sizes), strict=True):
+                with torch.no_grad():
+                    # Rescale so each unit's initial output spread matches a dense layer's.
+                    fan = torch.from_numpy(mask).sum(dim=1, keepdim=True).clamp(min=1)
+                    linear.weight.mul_(torch.sqrt(mask.shape[1] / fan))
+                parametrize.register_parametrization(linear, "weight", _FixedMask(mask))
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         z = self.encoder(x)
         return z, self.decoder(z)
+
+
+class _FixedMask(nn.Module):
+    """Weight parametrisation: the weight times a constant 0/1 mask."""
+
+    def __init__(self, mask: np.ndarray) -> None:
+        super().__init__()
+        self.register_buffer("mask", torch.from_numpy(mask))
+
+    def forward(self, weight: torch.Tensor) -> torch.Tensor:
+        return weight * self.mask
 
 
 def _mlp(sizes: list[int]) -> nn.Sequential:
@@ -87,6 +113,8 @@ class TrainSettings:
     kernel_width: float = 0.07
     # AdamW's decoupled weight decay.
     weight_decay: float = 1e-4
+    # Body-part layout of the encoder (``parts.LAYOUTS``); "": dense.
+    layout: str = ""
 
 
 def info_nce(
@@ -128,7 +156,7 @@ def train_autoencoder(
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True)
     rng = np.random.default_rng(seed)
-    model = PoseAutoencoder(config)
+    model = PoseAutoencoder(config, settings.layout)
     optimiser = torch.optim.AdamW(
         model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay
     )

@@ -77,6 +77,8 @@ class V2Settings:
     target: str = "3d"  # "3d": the pose's 3-D distances; "2d": the view's own (plain AE)
     hidden: tuple[int, ...] = (512, 256)
     latent_dim: int = 32
+    # Body-part layout of the encoder's layers (``parts.LAYOUTS``); "": dense.
+    layout: str = ""
     # Joints the encoder never sees, by COCO name.
     ignored_joints: tuple[str, ...] = ()
     views: ViewSettings = field(default_factory=ViewSettings)
@@ -113,6 +115,7 @@ class V2Settings:
             kernel_weight=self.kernel_weight,
             kernel_width=self.kernel_width,
             weight_decay=self.weight_decay,
+            layout=self.layout,
         )
 
     @property
