@@ -20,6 +20,7 @@ from posesim_cam.training.mocap import (
     BODY_JOINTS,
     FRONT,
     HEAD_JOINT,
+    HEAD_PITCH_DEG,
     coco3d_from_motion,
     facing_directions,
     first_frame_is_tpose,
@@ -292,9 +293,16 @@ def test_coco3d_resamples_and_skips_tpose(tpose_clip: Motion, walk: Motion) -> N
 
 
 def test_face_points_follow_the_head(dance: Motion) -> None:
-    """Synthetic eyes sit on the skeleton's own eyeballs (CC_Base_L_Eye), left on left."""
+    """Synthetic eyes sit on the skeleton's own eyeballs (CC_Base_L_Eye), left on left, once
+    those are turned up with the face by HEAD_PITCH_DEG about the head joint."""
     points = coco3d_from_motion(dance, fps=60.0)
-    eyes = dance.world_positions(None, ["CC_Base_L_Eye", "CC_Base_R_Eye"])
+    eyeballs = dance.world_positions(None, ["CC_Base_L_Eye", "CC_Base_R_Eye"])
+    rotation, position = dance.world_transforms(None, ["CC_Base_Head"])
+    head_rot, head_pos = rotation[:, 0], position[:, 0]
+    t = np.radians(HEAD_PITCH_DEG)
+    pitch = np.array([[1, 0, 0], [0, np.cos(t), np.sin(t)], [0, -np.sin(t), np.cos(t)]])
+    local = np.einsum("tji,tej->tei", head_rot, eyeballs - head_pos[:, None])  # head frame
+    eyes = head_pos[:, None] + np.einsum("tij,jk,tek->tei", head_rot, pitch, local)
     left_err = np.linalg.norm(points[:, INDEX["left_eye"]] - eyes[:, 0], axis=-1)
     right_err = np.linalg.norm(points[:, INDEX["right_eye"]] - eyes[:, 1], axis=-1)
     assert left_err.max() < 1.5 and right_err.max() < 1.5

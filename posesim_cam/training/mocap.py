@@ -26,10 +26,12 @@ __all__ = [
     "BODY_JOINTS",
     "FRONT",
     "HEAD_JOINT",
+    "HEAD_PITCH_DEG",
     "HEAD_POINTS_LOCAL",
     "UP",
     "Camera",
     "coco3d_from_motion",
+    "face_points_local",
     "facing_directions",
     "first_frame_is_tpose",
     "load_clip_coco3d",
@@ -63,19 +65,42 @@ BODY_JOINTS: dict[str, str] = {
 }
 HEAD_JOINT = "CC_Base_Head"
 
-# Face keypoints in the head joint's local frame, in cm. The CC head joint sits at the top of
-# the neck (skull base); in the T-pose its world rotation is the identity, so its local axes are
-# +X = the person's left, +Y = up, +Z = forward. The skeleton's own eye joints (CC_Base_L_Eye,
-# the eyeball centres) sit at (+-3.3, 8.2, 8.2) in this frame; the COCO eye keypoint is on the
-# eye's surface, a little further forward. The nose tip is ~3 cm below and ~3 cm ahead of the
-# eyes; the ear keypoints (tragus) are ~7.5 cm to each side, level with the skull base's front.
-HEAD_POINTS_LOCAL: dict[str, tuple[float, float, float]] = {
+# Face keypoints in the head joint's local frame, in cm, before HEAD_PITCH_DEG. The CC head joint
+# sits at the top of the neck (skull base); in the T-pose its world rotation is the identity, so
+# its local axes are +X = the person's left, +Y = up, +Z = forward. The skeleton's own eye joints
+# (CC_Base_L_Eye, the eyeball centres) sit at (+-3.3, 8.2, 8.2) in this frame; the COCO eye
+# keypoint is on the eye's surface, a little further forward. The nose tip is ~3 cm below and
+# ~3 cm ahead of the eyes; the ear keypoints (tragus) are ~7.5 cm to each side, level with the
+# skull base's front.
+_FACE_REST: dict[str, tuple[float, float, float]] = {
     "nose": (0.0, 5.0, 11.5),
     "left_eye": (3.2, 8.2, 9.0),
     "right_eye": (-3.2, 8.2, 9.0),
     "left_ear": (7.5, 6.0, 0.5),
     "right_ear": (-7.5, 6.0, 0.5),
 }
+# The face turned up by this much about the head joint's left-right axis. In the recorded motion
+# the head joint carries the face about 15-20 degrees further down than people hold it: in
+# upright frames seen from the front, the nose, eyes and ears sit 0.28 / 0.36 / 0.38 torso
+# lengths above the shoulders in the mocap, against 0.36 / 0.42 / 0.39 in MediaPipe's poses of
+# the clips that may be trained on (squats, dance) and the three full-body stills (the mean of
+# the five; `python bench/face_geometry.py` prints both). 15 degrees brings the mocap to
+# 0.35 / 0.42 / 0.39. Left uncorrected, the 70 of 136 distances that involve a face point
+# differ between mocap and an estimator for every pose.
+HEAD_PITCH_DEG = 15.0
+
+
+def face_points_local(pitch_deg: float = HEAD_PITCH_DEG) -> dict[str, tuple[float, float, float]]:
+    """The face keypoints in the head frame, turned up (the front rising) by ``pitch_deg``
+    about the head joint's left-right axis."""
+    t = np.radians(pitch_deg)
+    return {
+        name: (x, y * np.cos(t) + z * np.sin(t), z * np.cos(t) - y * np.sin(t))
+        for name, (x, y, z) in _FACE_REST.items()
+    }
+
+
+HEAD_POINTS_LOCAL = face_points_local()
 
 
 def first_frame_is_tpose(motion: Motion) -> bool:
@@ -112,18 +137,23 @@ def _source_fps(motion: Motion) -> float:
 
 
 def coco3d_from_motion(
-    motion: Motion, fps: float = 30.0, skip_tpose: bool | None = None
+    motion: Motion,
+    fps: float = 30.0,
+    skip_tpose: bool | None = None,
+    head_pitch_deg: float = HEAD_PITCH_DEG,
 ) -> np.ndarray:
     """COCO-17 3-D keypoints of a CC_Base skeleton clip, resampled to ``fps``.
 
     Body joints are the CC joints in ``BODY_JOINTS``; nose, eyes and ears are fixed points of
-    the head (``HEAD_POINTS_LOCAL``) carried by the head joint's world rotation.
+    the head (``face_points_local(head_pitch_deg)``, by default ``HEAD_POINTS_LOCAL``) carried by
+    the head joint's world rotation.
 
     Args:
         motion: a clip on the iClone CC_Base skeleton.
         fps: output frame rate; frames are linearly interpolated between source frames.
         skip_tpose: drop frame 0 (the rest T-pose). None decides per clip with
             ``first_frame_is_tpose``, since only some clips start with one.
+        head_pitch_deg: how far the face is turned up from the skeleton's head frame.
 
     Returns:
         (T', 17, 3) float32 world positions in cm, +Y up, joints in ``skeleton.KEYPOINT_NAMES``
@@ -153,13 +183,15 @@ def coco3d_from_motion(
     weight = np.clip(position - lower, 0.0, 1.0)[:, None, None]
     needed = np.unique(np.concatenate([lower, upper]))
     # FK only on the source frames the output touches: half of them at 30 fps from 60.
-    points = _coco3d_frames(motion, needed + start)
+    points = _coco3d_frames(motion, needed + start, face_points_local(head_pitch_deg))
     lookup = np.searchsorted(needed, lower), np.searchsorted(needed, upper)
     out = points[lookup[0]] * (1.0 - weight) + points[lookup[1]] * weight
     return out.astype(np.float32)
 
 
-def _coco3d_frames(motion: Motion, frames: np.ndarray) -> np.ndarray:
+def _coco3d_frames(
+    motion: Motion, frames: np.ndarray, face: dict[str, tuple[float, float, float]]
+) -> np.ndarray:
     """COCO-17 points of the given source frames: (len(frames), 17, 3) float64, cm."""
     body_names = list(BODY_JOINTS)
     cc_names = [BODY_JOINTS[name] for name in body_names] + [HEAD_JOINT]
@@ -169,7 +201,7 @@ def _coco3d_frames(motion: Motion, frames: np.ndarray) -> np.ndarray:
         out[:, INDEX[name]] = positions[:, k]
     head_rot = rotations[:, -1]  # (T, 3, 3)
     head_pos = positions[:, -1]
-    for name, local in HEAD_POINTS_LOCAL.items():
+    for name, local in face.items():
         out[:, INDEX[name]] = head_pos + head_rot @ np.asarray(local)
     return out
 

@@ -36,7 +36,13 @@ from posesim_cam.errors import UserError
 from posesim_cam.features import PAIR_FLIP_INDEX, PoseFeatures, pose_features
 from posesim_cam.skeleton import FLIP_INDEX, INDEX
 from posesim_cam.training.augment import BONE_GROUPS, drop_joints, swap_left_right
-from posesim_cam.training.mocap import UP, facing_directions, load_clip_coco3d, stature
+from posesim_cam.training.mocap import (
+    HEAD_POINTS_LOCAL,
+    UP,
+    facing_directions,
+    load_clip_coco3d,
+    stature,
+)
 from posesim_cam.training.model import Batch
 from posesim_cam.training.pose_distance import normalised_poses, pose_distance_matrix
 from posesim_cam.training.pose_variation import PoseVariation, vary_poses
@@ -145,7 +151,9 @@ def load_mocap(folder: Path, cache_dir: Path | None = None) -> list[MocapClip]:
     descriptions = read_descriptions(folder / "CMU_data.csv")
     cache_path = None
     if cache_dir is not None:
-        digest = hashlib.sha256(f"v{_CACHE_VERSION} {FPS}".encode())
+        # The face placement is part of the key: a change to it recomputes the keypoints.
+        face = sorted(HEAD_POINTS_LOCAL.items())
+        digest = hashlib.sha256(f"v{_CACHE_VERSION} {FPS} {face}".encode())
         for path in paths:
             digest.update(path.name.encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
