@@ -27,7 +27,7 @@ from posesim_cam.encoder import load_encoder
 from posesim_cam.pose.blazepose import BlazePoseEstimator
 from posesim_cam.skeleton import INDEX
 from posesim_cam.targets import TargetCache, prepare_video
-from posesim_cam.training.bvh import load_bvh
+from posesim_cam.training.bvh import Motion, load_bvh
 from posesim_cam.training.evaluate import DANCE, SQUATS
 from posesim_cam.training.mocap import HEAD_PITCH_DEG, coco3d_from_motion, facing_directions
 
@@ -102,7 +102,7 @@ def real_sources() -> dict[str, np.ndarray]:
     return {k: v for k, v in out.items() if len(v)}
 
 
-def mocap_front_views(pitch: float, motions: list) -> np.ndarray:
+def mocap_front_views(pitch: float, motions: list[Motion]) -> np.ndarray:
     """Every mocap clip at 6 fps with the face turned up by ``pitch``, seen from the front."""
     points = np.concatenate([coco3d_from_motion(m, fps=6.0, head_pitch_deg=pitch) for m in motions])
     facing = facing_directions(points)

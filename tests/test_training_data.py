@@ -21,7 +21,9 @@ from posesim_cam.training.mocap import (
     FRONT,
     HEAD_JOINT,
     HEAD_PITCH_DEG,
+    HEAD_POINTS_LOCAL,
     coco3d_from_motion,
+    face_points_local,
     facing_directions,
     first_frame_is_tpose,
     look_at,
@@ -312,6 +314,26 @@ def test_face_points_follow_the_head(dance: Motion) -> None:
     facing = facing_directions(points)
     ears = (points[:, INDEX["left_ear"]] + points[:, INDEX["right_ear"]]) / 2
     assert np.all(np.einsum("ti,ti->t", points[:, INDEX["nose"]] - ears, facing) > 2.0)
+
+
+def test_face_points_turn_up_rigidly_about_the_head_joint() -> None:
+    rest, turned = face_points_local(0.0), face_points_local(HEAD_PITCH_DEG)
+    assert turned == HEAD_POINTS_LOCAL
+    a, b = np.array(list(rest.values())), np.array(list(turned.values()))
+    # A rotation about the head joint: distances to it and between points are kept.
+    np.testing.assert_allclose(np.linalg.norm(a, axis=1), np.linalg.norm(b, axis=1), atol=1e-9)
+    np.testing.assert_allclose(
+        np.linalg.norm(a[:, None] - a[None], axis=-1),
+        np.linalg.norm(b[:, None] - b[None], axis=-1),
+        atol=1e-9,
+    )
+    np.testing.assert_array_equal(a[:, 0], b[:, 0])  # about the left-right axis
+    # Turned up: the nose (in front of the joint) rises, the ears (just behind it) barely move.
+    t = np.radians(HEAD_PITCH_DEG)
+    y, z = rest["nose"][1:]
+    assert turned["nose"][1] - y == pytest.approx(z * np.sin(t) - y * (1 - np.cos(t)))
+    assert turned["nose"][1] - y > 2.5
+    assert abs(turned["left_ear"][1] - rest["left_ear"][1]) < 0.5
 
 
 def test_actors_face_plus_z_in_the_tpose(tpose_points: np.ndarray) -> None:
