@@ -30,15 +30,16 @@ from pathlib import Path
 
 import numpy as np
 
-from posesim_cam.compare import compare
 from posesim_cam.encoder import load_encoder
+from posesim_cam.scoring.offline import compare
 from posesim_cam.sequence import PoseSequence
 from posesim_cam.skeleton import FLIP_INDEX, INDEX
 from posesim_cam.targets import TargetCache, prepare_video
 from posesim_cam.training.augment import augment_sequence, vary_bone_lengths
-from posesim_cam.training.evaluate import EVAL_AUGMENT, LAB
 from posesim_cam.training.mocap import facing_directions, random_cameras, render_views_with_scores
 from posesim_cam.training.mocap_data import FPS, load_mocap, split_clips
+from posesim_cam.training.mocap_eval import EVAL_AUGMENT
+from posesim_cam.training.real_eval import LAB
 
 TESTDATA = Path(os.environ.get("POSESIM_TESTDATA", "../shared/testdata"))
 # Qualisys stores pixel quantities in sub-pixels of 1/64 pixel.

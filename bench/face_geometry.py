@@ -28,8 +28,8 @@ from posesim_cam.pose.blazepose import BlazePoseEstimator
 from posesim_cam.skeleton import INDEX
 from posesim_cam.targets import TargetCache, prepare_video
 from posesim_cam.training.bvh import Motion, load_bvh
-from posesim_cam.training.evaluate import DANCE, SQUATS
 from posesim_cam.training.mocap import HEAD_PITCH_DEG, coco3d_from_motion, facing_directions
+from posesim_cam.training.real_eval import DANCE, SQUATS
 
 TESTDATA = Path(os.environ.get("POSESIM_TESTDATA", "../shared/testdata"))
 STILLS = ("images/person_full_body.jpg", "images/basketball1.png", "images/basketball2.png")

@@ -20,14 +20,14 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from posesim_cam import app
 from posesim_cam.capture import Frame, FrameSource
-from posesim_cam.compose import Compositor
+from posesim_cam.commands.workspace import Workspace
 from posesim_cam.encoder import load_encoder
-from posesim_cam.live import LiveSession, LiveSettings
+from posesim_cam.hud import Compositor
 from posesim_cam.outputs import NullOutput
-from posesim_cam.pose.base import create_backend
+from posesim_cam.pose.registry import create_backend
 from posesim_cam.records import RecordStore
+from posesim_cam.session import LiveSession, LiveSettings
 
 TESTDATA = Path(os.environ.get("POSESIM_TESTDATA", "../shared/testdata"))
 REPEATS = 4  # the 4-second clip is played this many times per size
@@ -87,7 +87,7 @@ def main() -> None:
     cv2.setNumThreads(1)  # as `posesim-cam run` does
     clip = TESTDATA / "video" / "dance_1person_30fps.mp4"
     encoder = load_encoder()
-    target = app.load_target(str(clip), None, "blazepose", encoder)
+    target = Workspace().load_target(str(clip), encoder)
     raw = []
     cap = cv2.VideoCapture(str(clip))
     while True:
@@ -128,8 +128,8 @@ def main() -> None:
         table.add_row(
             f"{width}x{height}",
             f"{bare:.1f}",
-            f"{summary['fps']:.1f}",
-            f"{summary['fps'] / bare:.2f}x",
+            f"{summary.fps:.1f}",
+            f"{summary.fps / bare:.2f}x",
             f"{times.percentile('latency', 50) * 1000:.1f} ms",
             f"{times.percentile('latency', 95) * 1000:.1f} ms",
             f"{times.percentile('pose', 50) * 1000:.1f} ms",

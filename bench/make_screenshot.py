@@ -2,7 +2,7 @@
 
 Camera: a frame of dance_1person_30fps.mp4 (576x576, letterboxed into the output); target: a
 frame of lab_dance_view1.mp4 (portrait 1080x1920). Both poses come from the default pose
-backend, the limb warnings from posesim_cam.limbs, exactly as in the live loop.
+backend, the limb warnings from posesim_cam.scoring.limbs, exactly as in the live loop.
 
     python bench/make_screenshot.py [--out docs] [--camera-frame 100] [--target-frame 10]
 
@@ -19,11 +19,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from posesim_cam.compose import Compositor, HudState
-from posesim_cam.limbs import pose_limb_warnings
+from posesim_cam.hud import Compositor, HudState, Phase, SummaryCard
 from posesim_cam.pose import create_backend
 from posesim_cam.pose.base import Pose
-from posesim_cam.scoring import grade
+from posesim_cam.scoring.limbs import pose_limb_warnings
+from posesim_cam.scoring.outcome import grade
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SIZES = ((640, 480), (1280, 720))
@@ -98,7 +98,7 @@ def main() -> None:
 
     warnings = pose_limb_warnings(user_pose, target_pose, args.mirrored)
     playing = HudState(
-        phase="playing",
+        phase=Phase.PLAYING,
         user_pose=user_pose,
         limb_warnings=warnings,
         target_frame=target,
@@ -109,16 +109,16 @@ def main() -> None:
         progress=0.42,
     )
     summary = HudState(
-        phase="summary",
+        phase=Phase.FINISHED,
         target_name="lab_dance_view1",
-        summary={
-            "score": 84.0,
-            "grade": grade(84.0),
-            "best": [(12, 96.0), (31, 93.0), (7, 91.0)],
-            "worst": [(22, 41.0), (3, 55.0)],
-            "personal_best": 79.0,
-            "new_record": True,
-        },
+        summary=SummaryCard(
+            score=84.0,
+            grade=grade(84.0),
+            best=((12, 96.0), (31, 93.0), (7, 91.0)),
+            worst=((22, 41.0), (3, 55.0)),
+            personal_best=79.0,
+            new_record=True,
+        ),
     )
     args.out.mkdir(parents=True, exist_ok=True)
     for width, height in SIZES:

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
-from posesim_cam.compare import compare
 from posesim_cam.encoder import Encoder, load_encoder
+from posesim_cam.scoring.offline import compare
 from posesim_cam.targets import TargetCache, prepare_video
-from posesim_cam.training import evaluate
-from posesim_cam.training.evaluate import REAL_VIDEOS as ALL_VIDEOS
-from posesim_cam.training.evaluate import real_pairs, with_calibration
+from posesim_cam.training import calibration
+from posesim_cam.training.calibration import with_calibration
+from posesim_cam.training.real_eval import REAL_VIDEOS as ALL_VIDEOS
+from posesim_cam.training.real_eval import real_pairs
 
 TESTDATA = Path(os.environ.get("POSESIM_TESTDATA", "../shared/testdata"))
 
@@ -25,7 +26,7 @@ TESTDATA = Path(os.environ.get("POSESIM_TESTDATA", "../shared/testdata"))
 def no_encoder_baseline(encoder: Encoder) -> Encoder:
     """No network, with the shipped encoder's statistics and calibration: only the embedding
     differs."""
-    return with_calibration(evaluate.no_encoder_baseline(encoder), encoder.calibration)
+    return with_calibration(calibration.no_encoder_baseline(encoder), encoder.calibration)
 
 
 def main() -> None:

@@ -24,12 +24,12 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from posesim_cam.align import OnlineAligner, align_exact, align_fastdtw
-from posesim_cam.compare import frame_weights
 from posesim_cam.encoder import load_encoder
 from posesim_cam.features import PoseFeatures, pose_features
+from posesim_cam.scoring.align import OnlineAligner, align_exact, align_fastdtw
+from posesim_cam.scoring.rules import frame_weights
+from posesim_cam.scoring.temporal import LATENT_SMOOTHING, CausalSmoother
 from posesim_cam.targets import TargetCache, prepare_video
-from posesim_cam.temporal import LATENT_SMOOTHING, CausalSmoother
 from posesim_cam.video import iter_frames, probe_video
 
 TESTDATA = Path(os.environ.get("POSESIM_TESTDATA", "../shared/testdata"))

@@ -1,4 +1,9 @@
-"""The `posesim-cam` command line: parse, call the library, print. Nothing else lives here."""
+"""The `posesim-cam` command line: parse, call a command (``posesim_cam.commands``), print.
+
+Nothing else lives here. Commands are imported inside each function, so `--help` and quick
+commands never load mediapipe or torch. Imports only ``commands``, ``config``, ``console`` and
+``errors``.
+"""
 
 from __future__ import annotations
 
@@ -40,6 +45,16 @@ library_option = click.option(
 backend_option = click.option(
     "--backend", default="blazepose", show_default=True, help="Pose backend."
 )
+
+
+def _workspace(
+    library_dir: Path | None = None, backend: str = "blazepose", model_path: Path | None = None
+):  # type: ignore[no-untyped-def]  # -> Workspace, imported lazily
+    from posesim_cam.commands.workspace import Workspace
+
+    return Workspace(library_dir, backend, model_path)
+
+
 model_option = click.option(
     "--model",
     "model_path",
@@ -80,29 +95,22 @@ def score(
     model_path: Path | None,
 ) -> None:
     """Score the video ATTEMPT against TARGET (a library name or a video path)."""
-    from posesim_cam import app
+    from posesim_cam.commands.score import ScoreOptions, format_score, score_videos
     from posesim_cam.console import out, progress_bars
 
+    options = ScoreOptions(mirror=not no_mirror, aligner=aligner, render=render)
     with progress_bars() as progress:
-        result = app.score_videos(
-            target,
-            attempt,
-            library_dir,
-            backend,
-            model_path,
-            not no_mirror,
-            aligner,
-            progress,
-            render,
+        result = score_videos(
+            _workspace(library_dir, backend, model_path), target, attempt, options, progress
         )
     if as_json:
         click.echo(json.dumps(result.to_dict()))
         return
-    out.print(app.format_score(result))
+    out.print(format_score(result))
 
 
 def _size(text: str | None) -> tuple[int, int] | None:
-    from posesim_cam.live_app import parse_size
+    from posesim_cam.commands.run import parse_size
 
     return None if text is None else parse_size(text)
 
@@ -141,7 +149,8 @@ def run(**given: object) -> None:
 
     Defaults come from the [run] table of the config file; options given here win.
     """
-    from posesim_cam import live_app
+    from posesim_cam.commands.run import RunOptions, format_summary
+    from posesim_cam.commands.run import run as run_session
     from posesim_cam.config import load_config
     from posesim_cam.console import progress_bars
 
@@ -154,13 +163,13 @@ def run(**given: object) -> None:
             settings[name] = value
     if "no_mirror" in settings:
         settings["mirror"] = not settings.pop("no_mirror")
-    options = live_app.RunOptions.from_settings(settings, "the config file's [run] table")
+    options = RunOptions.from_settings(settings, "the config file's [run] table")
     with progress_bars() as progress:
-        summary = live_app.run(options, progress)
+        summary = run_session(options, progress)
     if as_json:
-        click.echo(json.dumps(summary))
+        click.echo(json.dumps(summary.to_dict()))
     else:
-        click.echo(live_app.format_summary(summary))
+        click.echo(format_summary(summary))
 
 
 @main.command()
@@ -170,10 +179,10 @@ def run(**given: object) -> None:
 @model_option
 def doctor(camera: str, library_dir: Path | None, backend: str, model_path: Path | None) -> None:
     """Check the camera, virtual camera, pose backend, encoder and targets."""
-    from posesim_cam import live_app
+    from posesim_cam.commands.doctor import doctor as run_checks
 
     failed = False
-    for check in live_app.doctor(camera, model_path, backend, library_dir):
+    for check in run_checks(camera, _workspace(library_dir, backend, model_path)):
         click.echo(f"{'ok ' if check.ok else 'FIX'}  {check.name:<15} {check.detail}")
         failed |= not check.ok
     sys.exit(1 if failed else 0)
@@ -185,10 +194,10 @@ def doctor(camera: str, library_dir: Path | None, backend: str, model_path: Path
 @backend_option
 def pose(media: Path, as_json: bool, backend: str) -> None:
     """Print the keypoints found in an image or a video (a debugging aid)."""
-    from posesim_cam import app
+    from posesim_cam.commands.pose import format_pose_record, pose_records
 
-    for record in app.pose_records(media, backend):
-        click.echo(json.dumps(record) if as_json else app.format_pose_record(record))
+    for record in pose_records(media, backend):
+        click.echo(json.dumps(record) if as_json else format_pose_record(record))
 
 
 @main.group()
@@ -212,11 +221,12 @@ def targets_add(
     model_path: Path | None,
 ) -> None:
     """Add VIDEO to the library and prepare it."""
-    from posesim_cam import app
+    from posesim_cam.commands.targets import add_target
     from posesim_cam.console import progress_bars
 
+    workspace = _workspace(library_dir, backend, model_path)
     with progress_bars() as progress:
-        message = app.add_target(video, name, replace, library_dir, backend, model_path, progress)
+        message = add_target(workspace, video, name, replace, progress)
     click.echo(message)
 
 
@@ -224,9 +234,9 @@ def targets_add(
 @library_option
 def targets_list(library_dir: Path | None) -> None:
     """List the targets in the library."""
-    from posesim_cam import app
+    from posesim_cam.commands.targets import list_targets
 
-    click.echo(app.list_targets(library_dir))
+    click.echo(list_targets(_workspace(library_dir)))
 
 
 @targets.command("remove")
@@ -234,9 +244,9 @@ def targets_list(library_dir: Path | None) -> None:
 @library_option
 def targets_remove(name: str, library_dir: Path | None) -> None:
     """Remove the target NAME from the library."""
-    from posesim_cam import app
+    from posesim_cam.commands.targets import remove_target
 
-    click.echo(app.remove_target(name, library_dir))
+    click.echo(remove_target(_workspace(library_dir), name))
 
 
 data_option = click.option(
@@ -268,11 +278,12 @@ def train(
     out: Path | None, kind: str, seed: int, steps: int | None, data: Path | None, backend: str
 ) -> None:
     """Train the pose encoder (deterministic for a given seed)."""
-    from posesim_cam import app
+    from posesim_cam.commands.model import train_encoder
     from posesim_cam.console import progress_bars
 
     with progress_bars() as progress:
-        click.echo(app.train_encoder(out, seed, steps, data, backend, progress, kind))
+        message = train_encoder(_workspace(backend=backend), out, seed, steps, data, kind, progress)
+    click.echo(message)
 
 
 @main.command("eval")
@@ -293,29 +304,15 @@ def evaluate(
     model_path: Path | None,
 ) -> None:
     """Evaluate the encoder on held-out mocap and the real test pairings, in one table."""
-    from posesim_cam import app
+    from posesim_cam.commands import model
     from posesim_cam.console import out, progress_bars
 
+    workspace = _workspace(backend=backend, model_path=model_path)
     with progress_bars() as progress:
-        report = app.evaluate_encoder(model_path, data, backend, seed, not no_real, progress)
+        report = model.evaluate_encoder(workspace, data, seed, not no_real, progress)
     if as_json:
-        click.echo(json.dumps({"rows": [vars(r) for r in report.rows], "facts": report.facts}))
-        return
-    if markdown:
-        from posesim_cam.training.evaluate import markdown_table
-
-        click.echo(markdown_table(report))
-        return
-    from rich.table import Table
-
-    table = Table(title="Encoder evaluation (similarity / score)", show_lines=False)
-    for column in ("section", "measure", "target", *report.models):
-        table.add_column(column, overflow="fold")
-    previous = None
-    for row in report.rows:
-        if previous is not None and row.section != previous:
-            table.add_section()
-        previous = row.section
-        cells = (row.cells.get(m, "") for m in report.models)
-        table.add_row(row.section, row.item, row.target, *cells)
-    out.print(table)
+        click.echo(json.dumps(model.eval_json(report)))
+    elif markdown:
+        click.echo(model.eval_markdown(report))
+    else:
+        out.print(model.eval_table(report))

@@ -1,8 +1,11 @@
-"""Terminal output helpers for the CLI: progress bars and tables on stderr/stdout (rich)."""
+"""Terminal output for the CLI: rich consoles (stdout, stderr) and the progress bars.
+
+The CLI's edge: commands receive its ``ProgressFactory`` and never import it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
@@ -14,13 +17,15 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from posesim_cam.progress import ProgressCallback, ProgressFactory
+
 # Progress and messages go to stderr so that --json output on stdout stays clean.
 err = Console(stderr=True)
 out = Console()
 
 
 @contextmanager
-def progress_bars() -> Iterator[Callable[[str, int], Callable[[int], None]]]:
+def progress_bars() -> Iterator[ProgressFactory]:
     """Yields a factory: (description, total) -> callback(done) that drives one bar."""
     with Progress(
         TextColumn("{task.description}"),
@@ -31,7 +36,7 @@ def progress_bars() -> Iterator[Callable[[str, int], Callable[[int], None]]]:
         transient=True,
     ) as progress:
 
-        def factory(description: str, total: int) -> Callable[[int], None]:
+        def factory(description: str, total: int) -> ProgressCallback:
             task = progress.add_task(description, total=total or None)
             return lambda done: progress.update(task, completed=done)
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -24,6 +22,7 @@ import numpy as np
 
 from posesim_cam.errors import UserError
 from posesim_cam.features import PoseFeatures
+from posesim_cam.files import atomic_write_bytes
 from posesim_cam.skeleton import NUM_KEYPOINTS, NUM_PAIRS
 
 # A pose is implausible (not a body the encoder can read: broken keypoints) when more of its
@@ -185,23 +184,6 @@ class Encoder:
         buffer = io.BytesIO()
         torch.save(payload, buffer)
         atomic_write_bytes(Path(path), buffer.getvalue())
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        # mkstemp makes the file private; give it the permissions a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def default_model_path() -> Path:

@@ -11,10 +11,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from posesim_cam.skeleton import FLIP_INDEX, INDEX, NUM_KEYPOINTS, NUM_PAIRS, PAIRS
-
-# A joint whose confidence is below this is treated as missing (weight 0).
-MIN_JOINT_SCORE = 0.3
+from posesim_cam.skeleton import (
+    FLIP_INDEX,
+    INDEX,
+    MIN_JOINT_SCORE,
+    NUM_KEYPOINTS,
+    NUM_PAIRS,
+    PAIRS,
+)
 
 _PAIR_FLIP = np.empty(NUM_PAIRS, np.intp)
 _pair_index = {(int(i), int(j)): k for k, (i, j) in enumerate(PAIRS)}

@@ -23,9 +23,15 @@ import numpy as np
 import pyvirtualcam
 
 from posesim_cam.errors import UserError
+from posesim_cam.registry import Registry
 
 PREVIEW_TITLE = "posesim-cam"
 _QUIT_KEYS = {ord("q"), ord("Q"), 27}  # 27: Esc
+
+
+def output_size(source_size: tuple[int, int]) -> tuple[int, int]:
+    """Standard webcam sizes that video-call apps accept: 1280x720 for HD sources, else 640x480."""
+    return (1280, 720) if source_size[1] >= 720 else (640, 480)
 
 
 class Output(Protocol):
@@ -49,8 +55,9 @@ OutputFactory = Callable[..., Output]
 keyword arguments given to ``create_outputs``, and each factory takes the ones it knows.
 """
 
-_OUTPUTS: dict[str, OutputFactory] = {}
-_USAGES: dict[str, str] = {}
+OUTPUTS: Registry[OutputFactory] = Registry(
+    "output", remedy="use one or more of {names}, separated by commas"
+)
 
 
 def register_output(name: str, factory: OutputFactory, usage: str | None = None) -> None:
@@ -58,13 +65,12 @@ def register_output(name: str, factory: OutputFactory, usage: str | None = None)
 
     ``usage`` is how error messages show it, e.g. ``"file:PATH"`` (default: the name).
     """
-    _OUTPUTS[name] = factory
-    _USAGES[name] = usage or name
+    OUTPUTS.register(name, factory, usage)
 
 
 def output_names() -> list[str]:
     """The registered output names, sorted."""
-    return sorted(_OUTPUTS)
+    return OUTPUTS.names()
 
 
 def _parse_spec(spec: str) -> list[tuple[str, str | None]]:
@@ -98,20 +104,14 @@ def create_outputs(spec: str, width: int, height: int, fps: float, **options: An
     Raises:
         UserError: an unknown name, an empty spec, or an output that cannot be created.
     """
-    listed = ", ".join(_USAGES[name] for name in output_names())
     parts = _parse_spec(spec)
     if not parts:
-        raise UserError("No output was given", f"use one or more of {listed}, separated by commas")
-    for name, _ in parts:
-        if name not in _OUTPUTS:
-            raise UserError(
-                f"There is no output called '{name}'",
-                f"use one or more of {listed}, separated by commas",
-            )
+        raise UserError("No output was given", OUTPUTS.remedy.format(names=OUTPUTS.usages()))
+    factories = [OUTPUTS.get(name) for name, _ in parts]  # every name checked before opening
     outputs: list[Output] = []
     try:
-        for name, argument in parts:
-            outputs.append(_OUTPUTS[name](argument, width=width, height=height, fps=fps, **options))
+        for factory, (_, argument) in zip(factories, parts, strict=True):
+            outputs.append(factory(argument, width=width, height=height, fps=fps, **options))
     except BaseException:
         _close_all(outputs)
         raise

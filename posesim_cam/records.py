@@ -1,25 +1,134 @@
-"""Session records and personal bests, in the user data folder. Writes are atomic.
+"""What a live session leaves behind: attempt records, the session summary, and the store
+that keeps records and personal bests in the user data folder (writes are atomic).
 
 A record is one JSON file per finished (or stopped) attempt; personal bests are one JSON file
-keyed by the target's content hash, so renaming a target keeps its best.
+keyed by the target's content hash, so renaming a target keeps its best. Imports scoring
+outcomes and ``files``; knows no session, HUD or CLI.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
-from posesim_cam.encoder import atomic_write_bytes
+from posesim_cam.files import atomic_write_bytes
+from posesim_cam.scoring.outcome import Outcome
+
+CANNOT_SCORE = "Cannot score"
 
 
 @dataclass(frozen=True)
 class SavedRecord:
+    """Where an attempt's record went, and the personal best it met.
+
+    Attributes:
+        path: the session record file.
+        personal_best: the best score on the target before this attempt, or None.
+        new_record: this attempt is the new personal best.
+    """
+
     path: Path
-    personal_best: float | None  # the best before this attempt
+    personal_best: float | None
     new_record: bool
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    """One attempt at one target, as it ended.
+
+    Attributes:
+        target: the target's name; target_sha: its content hash; encoder: the encoder version.
+        finished: the target played to its end (not stopped or switched away from).
+        outcome: how it went.
+        cannot_score: why it could not be scored (a broken pose track), or None.
+        saved: where its record was written, or None (not saved: nothing scored, or unscorable).
+    """
+
+    target: str
+    target_sha: str
+    encoder: str
+    finished: bool
+    outcome: Outcome
+    cannot_score: str | None = None
+    saved: SavedRecord | None = None
+
+    @property
+    def score(self) -> float | None:
+        """The final score as recorded (two decimals); None when it cannot be scored."""
+        return None if self.cannot_score else round(self.outcome.score, 2)
+
+    @property
+    def grade(self) -> str:
+        return CANNOT_SCORE if self.cannot_score else self.outcome.grade
+
+    def stored(self) -> dict[str, Any]:
+        """The JSON of the session record file."""
+        data: dict[str, Any] = {
+            "target": self.target,
+            "target_sha": self.target_sha,
+            "encoder": self.encoder,
+            "finished": self.finished,
+            **self.outcome.to_dict(),
+        }
+        if self.cannot_score:
+            data.update(score=None, grade=CANNOT_SCORE, cannot_score=self.cannot_score)
+        return data
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stored JSON plus where it went (the attempts of ``run --json``)."""
+        data = self.stored()
+        if self.saved is not None:
+            data.update(
+                record=str(self.saved.path),
+                personal_best=self.saved.personal_best,
+                new_record=self.saved.new_record,
+            )
+        return data
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """A live session as it ended: throughput and every attempt (``run --json``).
+
+    Attributes:
+        frames: frames processed; fps: their rate over the run loop (loading excluded).
+        processing_ms_per_frame: pose + scoring time a frame, or None with no frame.
+        latency_p50_ms, latency_p95_ms: capture-to-output latency, or None.
+        attempts: the attempts that scored anything, in order.
+    """
+
+    frames: int
+    fps: float
+    processing_ms_per_frame: float | None
+    latency_p50_ms: float | None = None
+    latency_p95_ms: float | None = None
+    attempts: tuple[AttemptRecord, ...] = field(default=())
+
+    @property
+    def last(self) -> AttemptRecord | None:
+        return self.attempts[-1] if self.attempts else None
+
+    @property
+    def score(self) -> float | None:
+        return None if self.last is None else self.last.score
+
+    def to_dict(self) -> dict[str, Any]:
+        last = self.last
+        return {
+            "score": self.score,
+            "grade": None if last is None else last.grade,
+            "target": None if last is None else last.target,
+            "cannot_score": None if last is None else last.cannot_score,
+            "frames": self.frames,
+            "fps": self.fps,
+            "processing_ms_per_frame": self.processing_ms_per_frame,
+            "latency_ms": {"p50": self.latency_p50_ms, "p95": self.latency_p95_ms},
+            "attempts": [attempt.to_dict() for attempt in self.attempts],
+        }
 
 
 class RecordStore:
@@ -48,22 +157,23 @@ class RecordStore:
         entry = self.personal_bests().get(target_sha)
         return None if entry is None else float(entry["score"])
 
-    def save(self, record: dict, target_sha: str, target_name: str) -> SavedRecord:
+    def save(self, record: AttemptRecord) -> SavedRecord:
         """Write a session record and update the personal best; returns where and the PB."""
         stamp = _stamp()
-        safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", target_name)[:60] or "target"
+        safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", record.target)[:60] or "target"
         path = self.root / "sessions" / f"{stamp}-{safe}.json"
-        atomic_write_bytes(path, json.dumps(record, indent=2).encode())
+        stored = record.stored()
+        atomic_write_bytes(path, json.dumps(stored, indent=2).encode())
         bests = self.personal_bests()
-        previous = bests.get(target_sha)
+        previous = bests.get(record.target_sha)
         previous_score = None if previous is None else float(previous["score"])
-        score = float(record["score"])
-        new_record = record.get("scored_frames", 0) > 0 and (
+        score = float(stored["score"])  # as the record file shows it (rounded)
+        new_record = record.outcome.scored_frames > 0 and (
             previous_score is None or score > previous_score
         )
         if new_record:
-            bests[target_sha] = {
-                "name": target_name,
+            bests[record.target_sha] = {
+                "name": record.target,
                 "score": score,
                 "date": stamp,
                 "record": path.name,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,9 +12,8 @@ import numpy as np
 from posesim_cam.errors import NoPersonError
 from posesim_cam.features import PoseFeatures, pose_features
 from posesim_cam.pose.base import Pose, PoseEstimator
+from posesim_cam.progress import ProgressCallback
 from posesim_cam.skeleton import NUM_KEYPOINTS
-
-ProgressCallback = Callable[[int], None]
 
 
 @dataclass(frozen=True)

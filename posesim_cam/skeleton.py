@@ -1,4 +1,7 @@
-"""COCO-17 keypoints: names, limbs and left/right pairs. The one source of truth for joint order."""
+"""COCO-17 keypoints: names, limbs, left/right pairs and the joint-confidence cut.
+
+The one source of truth for joint order. Imports nothing of posesim_cam.
+"""
 
 from __future__ import annotations
 
@@ -62,3 +65,7 @@ PAIRS: np.ndarray = np.array(list(combinations(range(NUM_KEYPOINTS), 2)), dtype=
 NUM_PAIRS = len(PAIRS)
 
 TORSO = (INDEX["left_shoulder"], INDEX["right_shoulder"], INDEX["left_hip"], INDEX["right_hip"])
+
+# A joint whose confidence is below this counts as not seen: it is left out of the features,
+# the limb errors, the drawn skeleton and a pose's box.
+MIN_JOINT_SCORE = 0.3

@@ -12,21 +12,20 @@ import hashlib
 import io
 import json
 import shutil
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
-from posesim_cam.encoder import Encoder, atomic_write_bytes
+from posesim_cam.config import cache_dir
+from posesim_cam.encoder import Encoder
 from posesim_cam.errors import UserError
-from posesim_cam.pose.base import create_backend
+from posesim_cam.files import atomic_write_bytes
+from posesim_cam.pose.registry import create_backend
+from posesim_cam.progress import ProgressFactory, start_bar
 from posesim_cam.sequence import PoseSequence, extract_poses
 from posesim_cam.video import probe_video
-
-ProgressFactory = Callable[[str, int], Callable[[int], None]]
-"""Called with (description, total frames); returns a callback taking frames done."""
 
 # Poses are estimated at most this often per second of a prepared video, and interpolated in
 # between: scoring needs no more, and preparation of a 60 fps video costs a quarter.
@@ -78,6 +77,11 @@ class TargetCache:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+
+    @classmethod
+    def default(cls) -> TargetCache:
+        """The cache in the user cache folder (``config.cache_dir()``)."""
+        return cls(cache_dir() / "prepared")
 
     def _poses_path(self, sha: str, backend: str) -> Path:
         return self.root / f"{sha}.{backend}.{ANALYSIS_FPS:g}fps.poses.npz"
@@ -132,8 +136,8 @@ def prepare_video(
     if poses is None:
         estimator = create_backend(backend)
         try:
-            callback = progress(f"Preparing {video.name}", info.frame_count) if progress else None
-            poses = extract_poses(video, estimator, callback, max_fps=ANALYSIS_FPS)
+            bar = start_bar(progress, f"Preparing {video.name}", info.frame_count)
+            poses = extract_poses(video, estimator, bar, max_fps=ANALYSIS_FPS)
         finally:
             estimator.close()
         cache.save_poses(sha, backend, poses)

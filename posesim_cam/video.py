@@ -1,4 +1,8 @@
-"""Reading video files and still images, with clear errors for unreadable input."""
+"""Reading video files and still images, with clear errors for unreadable input.
+
+Decoding lives here: probing, frame iteration with timestamps, stills, and ``TargetVideo``
+(target frames by index, for the picture-in-picture). Imports only ``errors``.
+"""
 
 from __future__ import annotations
 
@@ -144,3 +148,36 @@ def prefetched(items: Iterator[T], depth: int = 4) -> Iterator[T]:
     finally:
         stop.set()
         worker.join(timeout=5)
+
+
+class TargetVideo:
+    """Frames of a target video by index, read forward (reopened to go back)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._cap: cv2.VideoCapture | None = None
+        self._next = 0
+        self._frame: np.ndarray | None = None
+
+    def frame(self, index: int) -> np.ndarray | None:
+        if self._frame is not None and index == self._next - 1:
+            return self._frame
+        if self._cap is None or index < self._next:
+            self.close()
+            self._cap = cv2.VideoCapture(str(self.path))
+            self._next = 0
+        while self._next < index:  # skip without converting the frames in between
+            if not self._cap.grab():
+                return self._frame
+            self._next += 1
+        ok, image = self._cap.read()
+        if ok:
+            self._frame = image
+            self._next += 1
+        return self._frame
+
+    def close(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+        self._cap = None
+        self._frame = None

@@ -31,8 +31,7 @@ BLUE_BGR = (255, 0, 0)
 @pytest.fixture
 def isolated_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     """Let a test register outputs without leaving them behind."""
-    monkeypatch.setattr(outputs, "_OUTPUTS", dict(outputs._OUTPUTS))
-    monkeypatch.setattr(outputs, "_USAGES", dict(outputs._USAGES))
+    monkeypatch.setattr(outputs, "OUTPUTS", outputs.OUTPUTS.copy())
 
 
 # -- virtual camera ---------------------------------------------------------------------------

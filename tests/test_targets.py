@@ -119,7 +119,7 @@ def test_interpolation_between_analysed_frames():
 
 
 def test_sixty_fps_video_is_analysed_at_fifteen(testdata: Path, tmp_path: Path, encoder):
-    from posesim_cam.pose.base import create_backend
+    from posesim_cam.pose.registry import create_backend
     from posesim_cam.sequence import extract_poses
 
     video = testdata / "video" / "lab_dance_view1.mp4"

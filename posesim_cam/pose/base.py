@@ -1,15 +1,16 @@
-"""The pose type every backend returns, the estimator protocol, and the backend registry."""
+"""The pose type every backend returns and the estimator protocol.
+
+Imports only the skeleton: backends, the registry and everything above build on it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from posesim_cam.errors import UserError
-from posesim_cam.skeleton import NUM_KEYPOINTS
+from posesim_cam.skeleton import MIN_JOINT_SCORE, NUM_KEYPOINTS
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,8 @@ class Pose:
         """A pose whose box is the extent of its confident keypoints (all, if none is)."""
         kp = np.asarray(keypoints, np.float32)
         sc = np.asarray(scores, np.float32)
-        visible = kp[sc >= 0.3] if (sc >= 0.3).any() else kp
+        seen = sc >= MIN_JOINT_SCORE
+        visible = kp[seen] if seen.any() else kp
         box = np.array([*visible.min(axis=0), *visible.max(axis=0)], np.float32)
         return cls(kp, sc, box)
 
@@ -69,38 +71,3 @@ class PoseEstimator(Protocol):
     def reset(self) -> None: ...
 
     def close(self) -> None: ...
-
-
-BackendFactory = Callable[..., PoseEstimator]
-_BACKENDS: dict[str, BackendFactory] = {}
-
-
-def register_backend(name: str, factory: BackendFactory) -> None:
-    """Make a backend available under ``name`` (a later registration replaces an earlier one)."""
-    _BACKENDS[name] = factory
-
-
-def available_backends() -> list[str]:
-    _load_builtin_backends()
-    return sorted(_BACKENDS)
-
-
-def create_backend(name: str = "blazepose", **options: Any) -> PoseEstimator:
-    """Build the backend registered as ``name``; ``options`` go to its factory.
-
-    Common options: ``static_image`` (True for unrelated stills, False for a video stream).
-    """
-    _load_builtin_backends()
-    try:
-        factory = _BACKENDS[name]
-    except KeyError:
-        raise UserError(
-            f"There is no pose backend called {name!r}",
-            f"choose one of: {', '.join(sorted(_BACKENDS))}",
-        ) from None
-    return factory(**options)
-
-
-def _load_builtin_backends() -> None:
-    # Imported lazily: each backend pulls a heavy runtime (mediapipe, torch).
-    from posesim_cam.pose import blazepose  # noqa: F401

@@ -30,8 +30,9 @@ from typing import Any
 import cv2
 import numpy as np
 
-from posesim_cam.pose.base import Pose, register_backend
+from posesim_cam.pose.base import Pose
 from posesim_cam.pose.crop import CropWindow, search_windows, window_around
+from posesim_cam.skeleton import MIN_JOINT_SCORE
 
 # BlazePose's 33 landmarks that are COCO-17 joints, in COCO order. Both name sides from the
 # person's point of view, so no left/right swap is needed.
@@ -45,7 +46,7 @@ _HIPS = [23, 24]
 # dropped as a false find; a user seated with hidden hips still scores about 0.5.
 MIN_TORSO_VISIBILITY = 0.3
 # Landmarks at least this visible count towards the person's box (the same rule as Pose).
-BOX_VISIBILITY = 0.3
+BOX_VISIBILITY = MIN_JOINT_SCORE
 # Tracking window: this many times the person's extent, so a fast limb stays inside it.
 TRACK_MARGIN = 1.5
 # The window is kept while the person stays this far (a fraction of its side) inside its
@@ -421,6 +422,3 @@ class BlazePoseEstimator:
             return None
         self._track, self._window = person, window
         return person
-
-
-register_backend("blazepose", BlazePoseEstimator)

@@ -4,7 +4,7 @@
         [--real]
 
 Each variant trains with the same data, seed and budget and is scored on the held-out mocap
-renders of ``evaluate`` (ROC AUC and mean similarities over 1-second windows). With ``--real``,
+renders of ``mocap_eval`` (ROC AUC and mean similarities over 1-second windows). With ``--real``,
 also on the real clips that may be trained on (squats_1person and dance_1person): squat rep 1
 vs rep 2, and the higher of squats vs dance both ways. With ``--unseen-subject N``, every clip
 of CMU subject N is held out of training as well, and the row adds the cross-view similarity
@@ -24,12 +24,21 @@ from pathlib import Path
 
 import numpy as np
 
-from posesim_cam.compare import compare
 from posesim_cam.encoder import Encoder
+from posesim_cam.scoring.offline import compare
 from posesim_cam.sequence import PoseSequence
-from posesim_cam.training import evaluate as ev
+from posesim_cam.training.calibration import no_encoder_baseline
 from posesim_cam.training.mocap_data import HELD_OUT_CLIPS, MocapClip, load_mocap, split_clips
+from posesim_cam.training.mocap_eval import (
+    EVAL_SEED,
+    camera_height_pairs,
+    mocap_metrics,
+    mocap_pairs,
+    render_clips,
+    similarities,
+)
 from posesim_cam.training.pose_variation import PoseVariation
+from posesim_cam.training.real_eval import DANCE, SQUATS, squat_reps
 from posesim_cam.training.train_v2 import V2Settings, train_v2
 
 _BASE = V2Settings()
@@ -93,20 +102,19 @@ VARIANTS: dict[str, V2Settings] = {
 
 def trainable_real_poses(data: Path) -> dict[str, PoseSequence]:
     """MediaPipe poses of the squats and dance clips (cached like any target)."""
-    from posesim_cam.app import target_cache
     from posesim_cam.encoder import load_encoder
-    from posesim_cam.targets import prepare_video
+    from posesim_cam.targets import TargetCache, prepare_video
 
     encoder = load_encoder()  # only to fill the cache; the poses do not depend on it
     return {
-        video: prepare_video(data / video, encoder, target_cache()).poses
-        for video in (ev.SQUATS, ev.DANCE)
+        video: prepare_video(data / video, encoder, TargetCache.default()).poses
+        for video in (SQUATS, DANCE)
     }
 
 
 def real_row(poses: dict[str, PoseSequence], encoder: Encoder) -> dict[str, float]:
-    squats, dance = poses[ev.SQUATS], poses[ev.DANCE]
-    reps = compare(*ev.squat_reps(squats), encoder)
+    squats, dance = poses[SQUATS], poses[DANCE]
+    reps = compare(*squat_reps(squats), encoder)
     different = max(
         compare(squats, dance, encoder).similarity, compare(dance, squats, encoder).similarity
     )
@@ -135,14 +143,12 @@ def run(
         unseen = unseen_activity_clips(clips, unseen_subject)
         if not unseen:
             raise SystemExit(f"subject {unseen_subject} has no recorded clip but walks")
-        unseen_pairs = ev.mocap_pairs(
-            ev.render_clips(unseen, ev.EVAL_SEED), ev.EVAL_SEED + 1, different=0
-        )
+        unseen_pairs = mocap_pairs(render_clips(unseen, EVAL_SEED), EVAL_SEED + 1, different=0)
     _, held = split_clips(clips)
     held = [c for c in held if unseen_subject is None or c.subject != unseen_subject]
-    renders = ev.render_clips(held, ev.EVAL_SEED)
-    pairs = ev.mocap_pairs(renders, ev.EVAL_SEED + 1)
-    height_pairs = ev.camera_height_pairs(held, ev.EVAL_SEED + 2)
+    renders = render_clips(held, EVAL_SEED)
+    pairs = mocap_pairs(renders, EVAL_SEED + 1)
+    height_pairs = camera_height_pairs(held, EVAL_SEED + 2)
     out = []
     for name in names:
         settings = VARIANTS[name]
@@ -152,21 +158,21 @@ def run(
         encoder = train_v2(clips, seed, settings, calibrate=False, held_out=held_out)
         seconds = time.perf_counter() - start
         row = {"variant": name, "steps": settings.steps, "train_s": round(seconds, 1)}
-        metrics = ev.mocap_metrics(pairs, encoder)
+        metrics = mocap_metrics(pairs, encoder)
         row.update(metrics.summary())
-        height = ev.mocap_metrics(height_pairs, encoder)
+        height = mocap_metrics(height_pairs, encoder)
         row["high_camera_cross_view"] = round(float(np.nanmean(height.cross_view)), 4)
         row["high_camera_separation"] = round(height.separation, 4)
         if poses is not None:
             row.update(real_row(poses, encoder))
         if unseen_pairs is not None:
-            unseen_cross = ev.similarities(unseen_pairs.cross_view, encoder)
+            unseen_cross = similarities(unseen_pairs.cross_view, encoder)
             row["unseen_activity_cross_view"] = round(float(np.nanmean(unseen_cross)), 4)
             row["unseen_activity_cross_view_q10"] = round(
                 float(np.nanquantile(unseen_cross, 0.1)), 4
             )
         if name == names[0]:
-            baseline = ev.mocap_metrics(pairs, ev.no_encoder_baseline(encoder))
+            baseline = mocap_metrics(pairs, no_encoder_baseline(encoder))
             print(json.dumps({"variant": "no encoder", **baseline.summary()}), flush=True)
         print(json.dumps(row), flush=True)
         out.append(row)

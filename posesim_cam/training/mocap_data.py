@@ -31,9 +31,10 @@ from pathlib import Path
 
 import numpy as np
 
-from posesim_cam.encoder import atomic_write_bytes, network_input
+from posesim_cam.encoder import network_input
 from posesim_cam.errors import UserError
 from posesim_cam.features import PAIR_FLIP_INDEX, PoseFeatures, pose_features
+from posesim_cam.files import atomic_write_bytes
 from posesim_cam.skeleton import FLIP_INDEX, INDEX
 from posesim_cam.training.augment import BONE_GROUPS, drop_joints, swap_left_right
 from posesim_cam.training.mocap import (

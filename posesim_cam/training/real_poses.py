@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from posesim_cam.compare import compare
 from posesim_cam.encoder import Encoder, EncoderConfig, ScoreCalibration, network_input
 from posesim_cam.features import pose_features
+from posesim_cam.scoring.offline import compare
 from posesim_cam.sequence import PoseSequence
 from posesim_cam.skeleton import INDEX
 from posesim_cam.training.model import Batch, TrainSettings, to_encoder, train_autoencoder

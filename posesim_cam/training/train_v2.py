@@ -14,7 +14,7 @@ cosine between view a of pose i and view b of pose j towards exp(-(d_ij / width)
 how far apart the two 3-D poses are whatever the camera, build and mirroring
 (``pose_distance``). It raised held-out mocap separation but not the real clips' (the model
 card has the numbers).
-Calibration of the 0-100 score: ``evaluate.calibrate_on_mocap`` on held-out renders only.
+Calibration of the 0-100 score: ``calibration.calibrate_on_mocap`` on held-out renders only.
 
 Deterministic on CPU: a fixed seed gives identical weights (torch deterministic algorithms,
 seeded numpy Generator, a fixed number of torch threads during training).
@@ -31,7 +31,7 @@ import torch
 
 from posesim_cam.encoder import Encoder, EncoderConfig
 from posesim_cam.skeleton import INDEX
-from posesim_cam.training.evaluate import calibrate_on_mocap, with_calibration
+from posesim_cam.training.calibration import calibrate_on_mocap, with_calibration
 from posesim_cam.training.mocap_data import (
     HELD_OUT_CLIPS,
     MocapClip,

@@ -1,0 +1,81 @@
+"""``posesim-cam doctor``: each part the live session needs, checked, with what to fix.
+
+Imports capture, outputs, the pose registry and the workspace; never the session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from posesim_cam.capture import list_cameras, open_source
+from posesim_cam.commands.workspace import Workspace
+from posesim_cam.errors import UserError
+from posesim_cam.outputs import create_outputs
+from posesim_cam.pose.registry import create_backend
+
+
+@dataclass(frozen=True)
+class Check:
+    """One part checked: its name, whether it works, and what was found or is to be fixed."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+def doctor(camera: int | str = 0, workspace: Workspace | None = None) -> Iterator[Check]:
+    """Check each part the live session needs; each failure says what to fix."""
+    workspace = workspace or Workspace()
+    backend = workspace.backend
+    try:
+        source = open_source(camera)
+        with source:
+            frame = source.read(timeout=3.0)
+            yield Check(
+                "camera",
+                frame is not None,
+                f"{camera}: {source.size[0]}x{source.size[1]} at {source.fps:.0f} fps"
+                if frame is not None
+                else f"{camera} opened but sent no frame",
+            )
+    except UserError as error:
+        found = list_cameras()
+        yield Check("camera", False, f"{error} Cameras that open: {found or 'none'}.")
+    try:
+        outputs = create_outputs("virtualcam", 640, 480, 30.0)
+        device = getattr(outputs[0], "device", "")
+        for output in outputs:
+            output.close()
+        yield Check("virtual camera", True, f"device {device}")
+    except UserError as error:
+        yield Check("virtual camera", False, str(error))
+    try:
+        estimator = create_backend(backend, static_image=True)
+        estimator.estimate(np.zeros((480, 640, 3), np.uint8))
+        estimator.close()
+        yield Check("pose backend", True, backend)
+    except UserError as error:
+        yield Check("pose backend", False, str(error))
+    except Exception as error:  # a broken install: say which part
+        yield Check(
+            "pose backend", False, f"{backend} failed to run ({error}); reinstall posesim-cam"
+        )
+    try:
+        encoder = workspace.encoder()
+        yield Check("encoder", True, encoder.version)
+    except UserError as error:
+        yield Check("encoder", False, str(error))
+    try:
+        entries = workspace.library.entries()
+        yield Check(
+            "targets",
+            bool(entries),
+            f"{len(entries)} in the library"
+            if entries
+            else "the library is empty: posesim-cam targets add VIDEO",
+        )
+    except UserError as error:
+        yield Check("targets", False, str(error))

@@ -1,0 +1,171 @@
+"""``posesim-cam run``: the live session built from options (camera or file, target, outputs),
+and its one-paragraph report.
+
+The only module that constructs a ``LiveSession``; imports the session, capture, outputs, HUD,
+pose registry, records and the workspace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import threading
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, TextIO
+
+import cv2
+
+from posesim_cam.capture import FileSource, open_source
+from posesim_cam.commands.workspace import Workspace
+from posesim_cam.config import data_dir
+from posesim_cam.errors import UserError
+from posesim_cam.hud import Compositor
+from posesim_cam.outputs import create_outputs, output_size
+from posesim_cam.pose.registry import DEFAULT_BACKEND, create_backend
+from posesim_cam.progress import ProgressFactory
+from posesim_cam.records import RecordStore, SessionSummary
+from posesim_cam.session import LiveSession, LiveSettings
+from posesim_cam.targets import Target
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    camera: int | str | None = None
+    source: str | None = None
+    target: str | None = None
+    output: str = "virtualcam"
+    backend: str = DEFAULT_BACKEND
+    library_dir: Path | None = None
+    model_path: Path | None = None
+    countdown: float | None = None  # None: 3 s for cameras, 0 for files
+    mirror: bool = True
+    mirror_display: bool = False
+    size: tuple[int, int] | None = None  # output size; None: 1280x720 or 640x480
+    camera_size: tuple[int, int] | None = None
+    camera_fps: float | None = None
+    realtime: bool = False
+    loop: bool = False
+    stats: bool = False
+    device: str | None = None
+    virtualcam_backend: str | None = None
+
+    @property
+    def workspace(self) -> Workspace:
+        return Workspace(self.library_dir, self.backend, self.model_path)
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any], source: str = "settings") -> RunOptions:
+        """Options from a dict such as the config file's [run] table, checked name by name.
+
+        Sizes may be written "1280x720"; paths as strings.
+        """
+        known = {f.name: f for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for name, value in settings.items():
+            if name not in known:
+                raise UserError(
+                    f"Unknown setting {name!r} in {source}",
+                    f"use one of: {', '.join(sorted(known))}",
+                )
+            if name in ("size", "camera_size") and isinstance(value, str):
+                value = parse_size(value)
+            elif name in ("library_dir", "model_path") and isinstance(value, str):
+                value = Path(value).expanduser()
+            values[name] = value
+        return cls(**values)
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """ "1280x720" -> (1280, 720)."""
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise UserError(f"{text!r} is not a size", "write it like 1280x720") from None
+    if width < 160 or height < 120:
+        raise UserError(f"{text!r} is too small", "use at least 160x120")
+    return width, height
+
+
+def run(
+    options: RunOptions, progress: ProgressFactory | None = None, log: TextIO | None = None
+) -> SessionSummary:
+    """Run the live session until the source ends, the preview closes, or Ctrl-C."""
+    workspace = options.workspace
+    encoder = workspace.encoder()
+    names = [entry.name for entry in workspace.library.entries()]
+    first = options.target or (names[0] if names else None)
+    if first is not None:
+        # Prepared before the camera opens, so the camera is not held during a long preparation.
+        workspace.load_target(first, encoder, progress)
+
+    def load(name: str) -> Target:
+        return workspace.load_target(name, encoder)
+
+    # OpenCV's own thread pool would compete with MediaPipe for the cores: the render thread
+    # already runs OpenCV beside inference.
+    cv2.setNumThreads(1)
+    with contextlib.ExitStack() as stack:
+        source = open_source(
+            options.camera,
+            options.source,
+            *(options.camera_size or (None, None)),
+            options.camera_fps,
+            realtime=options.realtime,
+            loop=options.loop,
+        )
+        stack.callback(source.close)
+        is_file = isinstance(source, FileSource)
+        width, height = options.size or output_size(source.size)
+        estimator = create_backend(options.backend)
+        stack.callback(estimator.close)
+        outputs = create_outputs(
+            options.output,
+            width,
+            height,
+            source.fps or 30.0,
+            device=options.device,
+            backend=options.virtualcam_backend,
+        )
+        for output in outputs:
+            stack.callback(output.close)
+        countdown = (
+            options.countdown if options.countdown is not None else (0.0 if is_file else 3.0)
+        )
+        settings = LiveSettings(
+            countdown=countdown,
+            mirror=options.mirror,
+            stats_every=5.0 if options.stats else 0.0,
+            drop_frames=not is_file,
+        )
+        session = LiveSession(
+            source,
+            estimator,
+            encoder,
+            outputs,
+            Compositor(width, height, options.mirror_display),
+            load,
+            names,
+            RecordStore(data_dir()),
+            settings,
+            log or sys.stderr,
+        )
+        if threading.current_thread() is threading.main_thread():
+            # A background process is stopped with SIGTERM: end as cleanly as Ctrl-C does.
+            previous = signal.signal(signal.SIGTERM, lambda *_: session.stop())
+            stack.callback(signal.signal, signal.SIGTERM, previous)
+        return session.run(first)
+
+
+def format_summary(summary: SessionSummary) -> str:
+    head = f"{summary.frames} frames at {summary.fps:.1f} fps"
+    last = summary.last
+    if last is not None and last.cannot_score:
+        return f"Session ended: {last.target}: cannot score: {last.cannot_score} ({head})."
+    if last is None or last.score is None:
+        return f"Session ended: {head}; nothing was scored."
+    text = f"Session ended: {last.target}: score {last.score:.0f}/100 {last.grade} ({head})"
+    if last.saved is not None:
+        text += f"\nRecord: {last.saved.path}"
+    return text

@@ -1,0 +1,68 @@
+"""``Workspace``: the few settings every use case shares, in one value instead of a trio of
+arguments threaded through each call (library folder, pose backend, encoder model, cache).
+
+Imports targets, encoder, pose registry and config; nothing above them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from posesim_cam.config import default_library_dir
+from posesim_cam.encoder import Encoder, load_encoder
+from posesim_cam.errors import NoPersonError
+from posesim_cam.pose.registry import DEFAULT_BACKEND
+from posesim_cam.progress import ProgressFactory
+from posesim_cam.targets import Target, TargetCache, TargetLibrary, prepare_video
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Where the user's targets and caches are and how poses are found.
+
+    Attributes:
+        library_dir: the target library folder; None: the user data folder's.
+        backend: the pose backend's registered name.
+        model_path: the encoder file; None: the one shipped.
+        cache_root: where prepared targets are cached; None: the user cache folder's.
+    """
+
+    library_dir: Path | None = None
+    backend: str = DEFAULT_BACKEND
+    model_path: Path | None = None
+    cache_root: Path | None = None
+
+    @property
+    def library(self) -> TargetLibrary:
+        return TargetLibrary(self.library_dir or default_library_dir())
+
+    @property
+    def cache(self) -> TargetCache:
+        return TargetCache(self.cache_root) if self.cache_root else TargetCache.default()
+
+    def encoder(self) -> Encoder:
+        """The encoder (loaded anew: a file may change between calls)."""
+        return load_encoder(self.model_path)
+
+    def prepare(
+        self,
+        video: Path,
+        encoder: Encoder,
+        name: str | None = None,
+        progress: ProgressFactory | None = None,
+    ) -> Target:
+        """A video prepared into poses and latents (cached)."""
+        return prepare_video(video, encoder, self.cache, self.backend, name, progress)
+
+    def load_target(
+        self, name_or_path: str, encoder: Encoder, progress: ProgressFactory | None = None
+    ) -> Target:
+        """A library name or a video path, prepared."""
+        name, video = self.library.resolve(name_or_path)
+        return self.prepare(video, encoder, name, progress)
+
+
+def naming_role(role: str, error: NoPersonError) -> NoPersonError:
+    """``error`` with the side it concerns ("the target", "the attempt") in its sentence."""
+    return NoPersonError(f"{error.problem} (the {role})", error.remedy)
