@@ -1,11 +1,10 @@
 """LiveSession: capture -> pose -> live scoring -> HUD -> outputs.
 
 The only module that knows all the parts: it may import capture, pose, scoring, the HUD,
-outputs, records and targets; only the ``run`` command imports it. Two threads do the work:
-the calling thread reads frames, estimates poses and scores them; a render thread composes the
-picture and sends it to the outputs, so composing and sending overlap with the next frame's
-inference on a second core. For a camera the render hand-off holds one job and the newest wins
-(no latency creep); for a file every frame is rendered (nothing is dropped).
+outputs, records, targets and the pipeline; only the ``run`` command imports it. Two threads
+do the work: the calling thread reads frames, estimates poses and scores them; a render thread
+(``pipeline.Renderer``) composes the picture and sends it to the outputs, so composing and
+sending overlap with the next frame's inference on a second core.
 
 Control methods (pause, resume, restart, next/previous/select target, stop) may be called from
 any thread; they are queued and applied by the processing thread between frames.
@@ -13,17 +12,13 @@ any thread; they are queued and applied by the processing thread between frames.
 
 from __future__ import annotations
 
-import contextlib
 import queue
 import sys
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TextIO
-
-import numpy as np
 
 from posesim_cam.capture import Frame, FrameSource
 from posesim_cam.clock import Phase, TargetClock
@@ -31,6 +26,7 @@ from posesim_cam.encoder import Encoder
 from posesim_cam.errors import UserError
 from posesim_cam.hud import Compositor, HudState, SummaryCard
 from posesim_cam.outputs import Output
+from posesim_cam.pipeline import Renderer, RenderJob, StageTimes
 from posesim_cam.pose.base import Pose, PoseEstimator
 from posesim_cam.records import AttemptRecord, RecordStore, SessionSummary
 from posesim_cam.scoring.online import LiveScore, LiveScorer
@@ -66,43 +62,12 @@ class LiveSettings:
 
 
 @dataclass
-class StageTimes:
-    """Per-stage durations in seconds, last few hundred frames of each."""
-
-    stages: dict[str, deque] = field(default_factory=dict)
-
-    def add(self, stage: str, seconds: float) -> None:
-        self.stages.setdefault(stage, deque(maxlen=600)).append(seconds)
-
-    def percentile(self, stage: str, q: float) -> float | None:
-        values = self.stages.get(stage)
-        return float(np.percentile(np.array(values), q)) if values else None
-
-    def line(self) -> str:
-        parts = []
-        for stage in ("capture_age", "pose", "scoring", "compose", "output", "latency"):
-            p50 = self.percentile(stage, 50)
-            if p50 is not None:
-                parts.append(f"{stage} {p50 * 1000:.1f} ms")
-        return "stats: " + ", ".join(parts)
-
-
-@dataclass
 class _Attempt:
     target: Target
     scorer: LiveScorer
     clock: TargetClock
     video: TargetVideo
     record: AttemptRecord | None = None  # set when the attempt has been finished
-
-
-@dataclass(frozen=True)
-class _RenderJob:
-    frame: Frame | None
-    hud: HudState
-    target_video: TargetVideo | None
-    target_index: int | None
-    started: float
 
 
 class LiveSession:
@@ -148,15 +113,12 @@ class LiveSession:
         self.frames = 0
         self.attempts: list[AttemptRecord] = []
         self._commands: queue.Queue[Callable[[], None]] = queue.Queue()
-        self._jobs: queue.Queue[_RenderJob | None] = queue.Queue(
-            maxsize=1 if self.settings.drop_frames else 4
-        )
+        self._renderer = Renderer(compositor, outputs, self.times, self.settings.drop_frames)
         self._stop = threading.Event()
         self._attempt: _Attempt | None = None
         self._target_index = 0
         self._now = 0.0
         self._last: LiveScore | None = None
-        self._render_error: BaseException | None = None
 
     # -- control (any thread) ---------------------------------------------------------------
     def pause(self) -> None:
@@ -248,13 +210,12 @@ class LiveSession:
                 raise UserError(f"The target {first_target!r} could not be loaded", "see above")
         elif self.targets:
             self._select_index(0)
-        renderer = threading.Thread(target=self._render_loop, name="render", daemon=True)
         # The processing thread spends most of its time in MediaPipe (no GIL) and must get the
         # GIL back quickly when it returns; the default 5 ms switch interval let the render
         # thread's numpy work delay it (measured: ~4% of throughput at 1280x720).
         switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(GIL_SWITCH_INTERVAL)
-        renderer.start()
+        self._renderer.start()
         started = time.perf_counter()
         processing = 0.0
         last_stats = time.monotonic()
@@ -266,14 +227,12 @@ class LiveSession:
                     if self.source.ended:
                         break
                     if getattr(self.source, "lost", False):
-                        lost = HudState(phase=Phase.CAMERA_LOST)
-                        self._submit(_RenderJob(None, lost, None, None, time.perf_counter()))
+                        self._renderer.submit(RenderJob(None, HudState(phase=Phase.CAMERA_LOST)))
                     continue
                 begin = time.perf_counter()
                 self._process(frame)
                 processing += time.perf_counter() - begin
-                if self._render_error is not None:
-                    raise self._render_error
+                self._renderer.raise_error()
                 if (
                     self.settings.stats_every
                     and time.monotonic() - last_stats >= self.settings.stats_every
@@ -285,8 +244,7 @@ class LiveSession:
         except KeyboardInterrupt:
             pass  # Ctrl-C ends the session cleanly: the record is still written below
         finally:
-            self._jobs.put(None)
-            renderer.join(timeout=10)
+            self._renderer.stop()
             sys.setswitchinterval(switch_interval)
             self._finish()
             if self.settings.stats_every:
@@ -326,7 +284,8 @@ class LiveSession:
                 self._finish()
             self.times.add("scoring", time.perf_counter() - t1)
             hud = self._hud(attempt, phase, pose, target_index)
-        self._submit(_RenderJob(frame, hud, attempt.video if attempt else None, target_index, t0))
+        video = attempt.video if attempt else None
+        self._renderer.submit(RenderJob(frame, hud, video, target_index))
 
     def _idle_message(self) -> str:
         if self.targets:
@@ -349,35 +308,6 @@ class LiveSession:
             countdown=-position,
             summary=_summary_card(attempt.record) if phase == Phase.FINISHED else None,
         )
-
-    def _submit(self, job: _RenderJob) -> None:
-        if self.settings.drop_frames:
-            # Newest wins: throw away a job the renderer has not started yet.
-            with contextlib.suppress(queue.Empty):
-                self._jobs.get_nowait()
-        self._jobs.put(job)
-
-    def _render_loop(self) -> None:
-        try:
-            while True:
-                job = self._jobs.get()
-                if job is None:
-                    return
-                hud = job.hud
-                if job.target_video is not None and job.target_index is not None:
-                    hud = replace(hud, target_frame=job.target_video.frame(job.target_index))
-                t0 = time.perf_counter()
-                picture = self.compositor.compose(job.frame.image if job.frame else None, hud)
-                t1 = time.perf_counter()
-                for output in self.outputs:
-                    output.send(picture)
-                t2 = time.perf_counter()
-                self.times.add("compose", t1 - t0)
-                self.times.add("output", t2 - t1)
-                if job.frame is not None:
-                    self.times.add("latency", time.monotonic() - job.frame.captured_at)
-        except BaseException as error:  # surfaced to the processing thread
-            self._render_error = error
 
     def _session_summary(self, elapsed: float, processing: float) -> SessionSummary:
         p50 = self.times.percentile("latency", 50)
