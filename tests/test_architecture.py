@@ -135,3 +135,14 @@ def test_every_package_is_installed():
         for init in PACKAGE.rglob("__init__.py")
     }
     assert packages <= listed, sorted(packages - listed)
+
+
+def test_the_architecture_page_names_every_module_of_the_layers():
+    page = (REPO_ROOT / "docs" / "architecture.md").read_text()
+    missing = []
+    for name in sorted(modules()):
+        top = name.split(".")[0]
+        shown = f"{top}/" if (PACKAGE / top).is_dir() else f"{top}.py"
+        if top not in ("__init__", "models") and shown not in page:
+            missing.append(shown)
+    assert not missing, f"docs/architecture.md does not show {sorted(set(missing))}"
