@@ -3,7 +3,7 @@
 The config file (``config.toml`` in the user config folder, or ``--config PATH``) holds defaults
 for ``posesim-cam run`` in a ``[run]`` table, with the same names as the command's options
 (``camera = 1``, ``output = "virtualcam,preview"``, ``mirror_display = true``,
-``size = "1280x720"``, ...). Options given on the command line win.
+``size = "1280x720"``, ...). Options given on the command line win. Imports only ``errors``.
 """
 
 from __future__ import annotations
@@ -38,8 +38,13 @@ def default_library_dir() -> Path:
     return data_dir() / "targets"
 
 
+def config_dir() -> Path:
+    """User configuration: config.toml and the control API's token."""
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
 def config_path() -> Path:
-    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
+    return config_dir() / "config.toml"
 
 
 def load_config(path: Path | None = None) -> dict[str, Any]:

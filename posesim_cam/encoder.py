@@ -6,6 +6,8 @@ numpy, which is several times faster than torch for one pose at a time.
 One versioned file holds everything needed to embed a pose: architecture config, weights,
 feature-normalisation statistics, the latent mean (latents are centred before the cosine, since a
 plain autoencoder's latents all point the same way), and the calibration of the 0-100 score.
+Imports the skeleton, features, ``files`` and ``errors``; numpy at run time (torch only to read
+a model file); knows no video, session or HUD.
 """
 
 from __future__ import annotations

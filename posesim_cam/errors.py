@@ -1,4 +1,7 @@
-"""Errors a user can cause: each carries one sentence saying what is wrong and what to do."""
+"""Errors a user can cause: each carries one sentence saying what is wrong and what to do.
+
+Imports nothing: every layer may raise these.
+"""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Everything here is pure numpy on arrays of COCO-17 keypoints; shapes are in each docstring.
 The distances do not change when the person moves, turns in the image plane or is reflected;
-dividing by the torso length removes their size in the frame.
+dividing by the torso length removes their size in the frame. Imports only the skeleton.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ separated by commas, each with an optional ``:argument`` (the path for ``file``,
 ``virtualcam``). Adding an output is a class and one ``register_output`` call, the way
 pyvirtualcam registers its backends.
 
-None of the outputs paces itself: the live loop decides when a frame is sent.
+None of the outputs paces itself: the live loop decides when a frame is sent. Imports ``errors``
+and ``registry``; knows nothing of the HUD, scoring or the session.
 """
 
 from __future__ import annotations

@@ -75,10 +75,13 @@ class Renderer:
         self.times = times
         self.newest_wins = newest_wins
         self._jobs: queue.Queue[RenderJob | None] = queue.Queue(maxsize=1 if newest_wins else 4)
-        self._thread = threading.Thread(target=self._loop, name="render", daemon=True)
+        self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
 
     def start(self) -> None:
+        """Start the thread (again, after ``stop``: a session may run more than once)."""
+        self._error = None
+        self._thread = threading.Thread(target=self._loop, name="render", daemon=True)
         self._thread.start()
 
     def submit(self, job: RenderJob) -> None:
@@ -95,9 +98,11 @@ class Renderer:
 
     def stop(self, timeout: float = 10.0) -> None:
         """Render what is queued, then end the thread."""
+        if self._thread is None:
+            return
         self._jobs.put(None)
-        if self._thread.is_alive():
-            self._thread.join(timeout=timeout)
+        self._thread.join(timeout=timeout)
+        self._thread = None
 
     def _loop(self) -> None:
         try:

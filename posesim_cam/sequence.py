@@ -1,4 +1,8 @@
-"""A video's poses over time, and extracting them with a pose backend."""
+"""A video's poses over time, and extracting them with a pose backend.
+
+Imports features, pose types and the progress seam; no video decoding beyond what a backend is
+fed.
+"""
 
 from __future__ import annotations
 

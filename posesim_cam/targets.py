@@ -3,7 +3,8 @@
 Preparation is cached next to a content hash of the video: poses by (hash, backend), latents by
 (hash, backend, encoder version), so preparing the same video again is instant and a new
 encoder recomputes latents instead of misreading old ones. Every file is written to a temporary
-name and renamed, so an interrupted run never leaves a half-written cache or library.
+name and renamed, so an interrupted run never leaves a half-written cache or library. Imports
+config, encoder, sequence, video, the pose registry and ``files``; knows no session, HUD or CLI.
 """
 
 from __future__ import annotations

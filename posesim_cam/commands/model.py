@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,7 +21,7 @@ from posesim_cam.encoder import Encoder, default_model_path, load_encoder
 from posesim_cam.errors import UserError
 from posesim_cam.files import check_writable
 from posesim_cam.pose.registry import create_backend
-from posesim_cam.progress import ProgressFactory, start_bar
+from posesim_cam.progress import ProgressCallback, ProgressFactory, start_bar
 from posesim_cam.sequence import extract_poses
 from posesim_cam.video import probe_video
 
@@ -72,7 +73,7 @@ def _train_v2(
     clips = load_mocap(data / "mocap", cache_dir() / "mocap")
     settings = V2Settings() if steps is None else replace(V2Settings(), steps=steps)
     bar = start_bar(progress, "Training", settings.steps)
-    model = train_v2(clips, seed, settings, progress=lambda step, loss: bar(step))
+    model = train_v2(clips, seed, settings, progress=_step_callback(progress, bar))
     model.save(out)
     cal = model.info["calibration"]
     return (
@@ -111,13 +112,23 @@ def _train_v1(
             estimator.close()
     settings = TrainSettings() if steps is None else TrainSettings(steps=steps)
     bar = start_bar(progress, "Training", settings.steps)
-    model = train_v1(sequences, seed=seed, settings=settings, progress=lambda step, loss: bar(step))
+    model = train_v1(
+        sequences, seed=seed, settings=settings, progress=_step_callback(progress, bar)
+    )
     model.save(out)
     cal = model.info["calibration"]
     return (
         f"Wrote {out} ({model.version}); calibration: same movement "
         f"{cal['same_movement_mean']:.3f}, different {cal['different_movement_mean']:.3f}"
     )
+
+
+def _step_callback(
+    progress: ProgressFactory | None, bar: ProgressCallback
+) -> Callable[[int, float], None] | None:
+    """The training loop's (step, loss) callback, or None: without bars, the loop need not
+    read the loss back every step (a device sync on a GPU)."""
+    return None if progress is None else (lambda step, loss: bar(step))
 
 
 def evaluate_encoder(

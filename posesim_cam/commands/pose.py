@@ -1,6 +1,6 @@
 """``posesim-cam pose``: the keypoints a backend finds in an image or video (a debugging aid).
 
-Imports the pose registry and video decoding only.
+Imports the pose registry, the skeleton and video decoding only.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """``posesim-cam score``: a recorded attempt against a target, offline, and its text report.
 
-Imports the workspace, offline scoring and (for ``--render``) the render command.
+Imports the workspace, offline scoring and (only for ``--render``) the render command.
 """
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from posesim_cam.commands.render import render_comparison
 from posesim_cam.commands.workspace import Workspace, naming_role
 from posesim_cam.errors import NoPersonError
 from posesim_cam.files import check_writable
@@ -55,6 +54,8 @@ def score_videos(
         prepared_target.poses, prepared_attempt.poses, encoder, options.mirror, options.aligner
     )
     if options.render is not None:
+        from posesim_cam.commands.render import render_comparison  # the HUD only when asked
+
         render_comparison(
             prepared_target, prepared_attempt, result, options.render, encoder.calibration, progress
         )

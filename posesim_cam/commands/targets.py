@@ -1,6 +1,6 @@
 """``posesim-cam targets add | list | remove``: the target library, as text for the CLI.
 
-Imports the workspace only.
+Imports the workspace and the progress seam only.
 """
 
 from __future__ import annotations

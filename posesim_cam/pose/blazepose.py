@@ -15,6 +15,8 @@ the crop it follows them from its own previous landmarks without its detector (a
 call instead of 31 ms here) and smooths the landmarks over time. For that the crop window stays
 put while the person is well inside it and is re-placed only when they near its edge or change
 size a lot. Searching uses a still-image graph, whose calls are independent of each other.
+Imports ``pose.base``, ``pose.crop`` and the skeleton only (registered lazily by
+``pose.registry``).
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Pure geometry (numpy + one OpenCV warp), no model: a backend decides where to look with these
 windows, runs its network on ``window.extract(frame)``, and maps the result back with
-``window.to_frame``. All coordinates are pixels of the full frame, x right and y down.
+``window.to_frame``. All coordinates are pixels of the full frame, x right and y down. Pure
+numpy; imports nothing of posesim_cam.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Dynamic time warping of a user's latent sequence against a target's.
 
-Pure numpy. Sequences are (N, D) latents, L2-normalised, so the dot product is the cosine
-similarity and the step cost is ``1 - similarity``.
+Pure numpy (and the ``registry`` the aligners are named in). Sequences are (N, D) latents,
+L2-normalised, so the dot product is the cosine similarity and the step cost is
+``1 - similarity``. Imports no video, session or HUD.
 
 Aligners are looked up by name (``ALIGNERS``): ``exact`` (default, vectorised exact DTW with an
 optional Sakoe-Chiba window) and ``fastdtw`` (the approximate reference from the seed).

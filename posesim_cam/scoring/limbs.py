@@ -2,7 +2,8 @@
 
 The whole-pose score says *how well* the user follows; these errors say *which limb* is off,
 so the compositor can colour it. Each limb is compared by its direction in the image plane,
-which ignores where the person stands and how big they appear on screen.
+which ignores where the person stands and how big they appear on screen. Imports pose types and
+the skeleton only.
 """
 
 from __future__ import annotations

@@ -97,7 +97,6 @@ class LiveScorer:
         self.poses = poses
         self.encoder = encoder
         self.mirror = mirror
-        self.smoothing = smoothing
         self._score = ScoreSmoother(smoothing)
         self._target_features = poses.features()
         # Target frames with nobody or with keypoints that form no body take no part.
@@ -115,6 +114,11 @@ class LiveScorer:
         self._smoothers = [CausalSmoother(latent_smoothing) for _ in range(orientations)]
         self._recent = deque(maxlen=recent_frames)
         self.reset()
+
+    @property
+    def smoothing(self) -> float:
+        """Time constant of the displayed score, seconds."""
+        return self._score.time_constant
 
     def reset(self) -> None:
         """Start a new attempt (restart)."""

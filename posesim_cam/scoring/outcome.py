@@ -5,7 +5,7 @@ The map from mean cosine similarity to a score is linear and clipped (``encoder.
 ScoreCalibration``): ``low`` scores 0 and ``high`` scores 100. Both numbers are fitted when the
 encoder is trained (see models/MODEL_CARD.md) and travel inside the model file, so a score
 means the same thing for every target and attempt scored with one model. Imports nothing of
-posesim_cam but the skeleton-free numerics; knows no encoder, video or session.
+posesim_cam; knows no encoder, video or session.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class Outcome:
     Attributes:
         score: 0-100 overall score.
         similarity: aligned mean cosine similarity of attempt and target frames (each frame
-            of both sides counts once; see compare and live_scoring).
+            of both sides counts once; see ``offline`` and ``online``).
         frames: frames in the attempt; scored_frames: those with a person in them.
         mirrored: whether the attempt was scored as the target's mirror image.
         timeline: one point per second.
@@ -113,7 +113,7 @@ def timeline(
     over the ``valid`` (N,) frames of that second and its ``score``; None where none is valid.
     Negative times count in second 0."""
     seconds = np.floor(np.maximum(np.asarray(times, np.float64), 0.0)).astype(np.intp)
-    similarity = np.asarray(similarity, np.float64)
+    similarity = np.asarray(similarity)
     points = []
     for second in range(int(seconds.max(initial=-1)) + 1):
         chosen = (seconds == second) & valid

@@ -14,6 +14,7 @@ sides comparable (the same filter on both) at the price of a lag the online alig
 The mean of unit vectors is shorter than they are; it is scaled back to unit length, so that
 the dot product of two smoothed latents stays their cosine similarity (``OnlineAligner`` relies
 on that). Pure numpy; latents are (T, D) float32 unit rows, times (T,) seconds, increasing.
+Imports nothing of posesim_cam.
 """
 
 from __future__ import annotations

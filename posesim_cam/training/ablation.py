@@ -10,7 +10,8 @@ vs rep 2, and the higher of squats vs dance both ways. With ``--unseen-subject N
 of CMU subject N is held out of training as well, and the row adds the cross-view similarity
 on that subject's clips (other than its walks): generalisation to an activity never trained
 on (subject 6: basketball). Prints one JSON line per variant. The lab_dance clips are never
-looked at here: settings are chosen on these numbers.
+looked at here: settings are chosen on these numbers. Imports the training modules, encoder,
+sequences and offline scoring; never the CLI, the commands, the session or the HUD.
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ Shapes: keypoints are (..., 17, D) with D = 2 (pixels, x right, y down) or D = 3
 scores are (..., 17) in [0, 1]. The leading axes are usually (T,) for one sequence. Decisions
 described as "per sequence" (a tilt angle, a cut line, a set of bone scales) are drawn once for
 the whole array passed in, since a camera or a person does not change within a clip. Inputs are
-never modified; outputs are new float32 arrays.
+never modified; outputs are new float32 arrays. Imports only the skeleton; never the CLI, the
+commands, the session or the HUD.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ the CMU conversions:
   ``p_world = p_world[parent] + R_world[parent] @ (offset + translation)``.
 
 Units are whatever the file uses; the iClone/CMU clips in the test data are centimetres, Y up.
+Imports only ``errors``; never the CLI, the commands, the session or the HUD.
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ and CC_Base_L_* joints sit at +X; most other clips also start facing +Z (see ``f
 
 Cameras use the image convention: x right, y DOWN, z forward (the OpenCV camera frame), so a
 camera in front of a person facing it sees the person's left shoulder at the larger image x.
+Imports the skeleton, ``errors`` and ``training.bvh``; never the CLI, the commands, the session
+or the HUD.
 """
 
 from __future__ import annotations

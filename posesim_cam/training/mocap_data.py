@@ -17,7 +17,9 @@ Note on mirroring: the 136 distances do not change under a reflection of the ima
 image of a pose has exactly the distances of the pose with left and right relabelled
 (``features.PAIR_FLIP_INDEX``). Mirroring, the whole-body swap of a back view, and a mirrored
 webcam are therefore one operation here: a relabelling. Camera roll (tilt) and the person's place
-and size in the frame do not change the features either, so they need no augmentation.
+and size in the frame do not change the features either, so they need no augmentation. Imports
+the numerics, ``files`` and the other training modules; never the CLI, the commands, the session
+or the HUD.
 """
 
 from __future__ import annotations

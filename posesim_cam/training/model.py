@@ -2,7 +2,8 @@
 
 The loop is generic: a ``BatchSampler`` supplies, for a batch of poses, two independently
 corrupted views (network inputs) and the clean standardised distances to reconstruct. Encoder
-v1 feeds it real poses with 2-D augmentation; the mocap pipeline feeds rendered views.
+v1 feeds it real poses with 2-D augmentation; the mocap pipeline feeds rendered views. Imports
+torch, the encoder and ``training.parts``; never the CLI, the commands, the session or the HUD.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ what relates the parts to each other (a hand on a knee).
 
 The structure lives only in training, as fixed 0/1 masks on the Linear weights: the trained
 encoder is an ordinary dense MLP whose weights happen to be zero outside the blocks, so the
-inference code and the model file are those of any encoder.
+inference code and the model file are those of any encoder. Imports only the skeleton; never the
+CLI, the commands, the session or the HUD.
 """
 
 from __future__ import annotations

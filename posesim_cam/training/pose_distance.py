@@ -11,6 +11,7 @@ the Y coordinates alone and rotates (x, z); the squared error is
 ``|p|^2 + |q|^2 - 2 (Y + A cos t + B sin t)`` with ``Y = sum p_y q_y``,
 ``A = sum (p_x q_x + p_z q_z)`` and ``B = sum (p_z q_x - p_x q_z)``, smallest at
 ``Y + sqrt(A^2 + B^2)``. So a whole batch of pairs costs a few (N, 17) x (17, N) products.
+Imports only the skeleton; never the CLI, the commands, the session or the HUD.
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ of a training pair see the same varied pose, so it stays a positive pair.
 Limbs can also be swapped in from another pose of the batch (``mix_p``): an arm or leg keeps its
 direction relative to the other pose's torso and is re-attached, with this actor's limb lengths,
 to this pose's shoulder or hip. Recorded clips tie each arm movement to the legs of the same
-activity; a dancer's arms over a walker's legs is a pose no clip holds.
+activity; a dancer's arms over a walker's legs is a pose no clip holds. Imports only the
+skeleton; never the CLI, the commands, the session or the HUD.
 """
 
 from __future__ import annotations

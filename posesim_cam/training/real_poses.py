@@ -1,6 +1,8 @@
 """Encoder v1: trained on real poses (squats and dance clips) with 2-D geometric augmentation.
 
-The lab_dance_view* clips are never read here: they are kept for evaluation.
+The lab_dance_view* clips are never read here: they are kept for evaluation. Imports the
+numerics, offline scoring and ``training.model``; never the CLI, the commands, the session or
+the HUD.
 """
 
 from __future__ import annotations

@@ -17,7 +17,9 @@ card has the numbers).
 Calibration of the 0-100 score: ``calibration.calibrate_on_mocap`` on held-out renders only.
 
 Deterministic on CPU: a fixed seed gives identical weights (torch deterministic algorithms,
-seeded numpy Generator, a fixed number of torch threads during training).
+seeded numpy Generator, a fixed number of torch threads during training). Imports the encoder,
+the skeleton and the other training modules; never the CLI, the commands, the session or the
+HUD.
 """
 
 from __future__ import annotations
