@@ -1,8 +1,8 @@
 """The `posesim-cam` command line: parse, call a command (``posesim_cam.commands``), print.
 
 Nothing else lives here. Commands are imported inside each function, so `--help` and quick
-commands never load mediapipe or torch. Imports only ``commands``, ``config``, ``console`` and
-``errors``.
+commands never load mediapipe or torch. Imports only the package version, ``commands``,
+``config``, ``console``, ``control.token`` and ``errors``.
 """
 
 from __future__ import annotations
@@ -136,6 +136,13 @@ def _size(text: str | None) -> tuple[int, int] | None:
 @click.option("--json", "as_json", is_flag=True, help="Print the session summary as JSON.")
 @click.option("--stats", is_flag=True, help="Print per-stage timings every few seconds.")
 @click.option(
+    "--control-port",
+    type=click.IntRange(0, 65535),
+    help="Port of the control API on 127.0.0.1 (default 8765; 0 turns it off).",
+)
+@click.option("--no-control", is_flag=True, help="Do not serve the control API.")
+@click.option("--token", help="Token the control API requires (default: `posesim-cam token`).")
+@click.option(
     "--config",
     "config_file",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -163,6 +170,8 @@ def run(**given: object) -> None:
             settings[name] = value
     if "no_mirror" in settings:
         settings["mirror"] = not settings.pop("no_mirror")
+    if settings.pop("no_control", False):
+        settings["control_port"] = 0
     options = RunOptions.from_settings(settings, "the config file's [run] table")
     with progress_bars() as progress:
         summary = run_session(options, progress)
@@ -186,6 +195,14 @@ def doctor(camera: str, library_dir: Path | None, backend: str, model_path: Path
         click.echo(f"{'ok ' if check.ok else 'FIX'}  {check.name:<15} {check.detail}")
         failed |= not check.ok
     sys.exit(1 if failed else 0)
+
+
+@main.command()
+def token() -> None:
+    """Print the token the control API requires (made on first use; $POSESIM_TOKEN wins)."""
+    from posesim_cam.control.token import load_token
+
+    click.echo(load_token())
 
 
 @main.command()

@@ -16,12 +16,14 @@ import queue
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TextIO
 
 from posesim_cam.capture import Frame, FrameSource
 from posesim_cam.clock import Phase, TargetClock
+from posesim_cam.control.controls import Status
 from posesim_cam.encoder import Encoder
 from posesim_cam.errors import UserError
 from posesim_cam.hud import Compositor, HudState, SummaryCard
@@ -36,6 +38,7 @@ from posesim_cam.video import TargetVideo
 
 TargetLoader = Callable[[str], Target]
 GIL_SWITCH_INTERVAL = 0.0005  # seconds; see LiveSession.run
+FPS_WINDOW = 30  # frames the reported fps is measured over
 BROKEN_TRACK = (
     "in most frames the keypoints formed no body (a broken pose track); film one person, "
     "whole body, in good light"
@@ -119,6 +122,9 @@ class LiveSession:
         self._target_index = 0
         self._now = 0.0
         self._last: LiveScore | None = None
+        self._hud_visible = True
+        self._frame_times: deque[float] = deque(maxlen=FPS_WINDOW)
+        self._status = Status(None, Phase.IDLE, None, None, 0.0, len(self.targets))
 
     # -- control (any thread) ---------------------------------------------------------------
     def pause(self) -> None:
@@ -130,14 +136,31 @@ class LiveSession:
     def restart(self) -> None:
         self._commands.put(self._restart)
 
+    def step_target(self, step: int) -> None:
+        """Start the target ``step`` places on in ``targets`` (wrapping round)."""
+        self._commands.put(lambda: self._select_index(self._target_index + step))
+
     def next_target(self) -> None:
-        self._commands.put(lambda: self._select_index(self._target_index + 1))
+        self.step_target(1)
 
     def previous_target(self) -> None:
-        self._commands.put(lambda: self._select_index(self._target_index - 1))
+        self.step_target(-1)
 
     def select_target(self, name: str) -> None:
         self._commands.put(lambda: self._select_name(name))
+
+    def set_targets(self, names: list[str]) -> None:
+        """Replace the names that next/previous step through (the library changed)."""
+        names = list(names)
+        self._commands.put(lambda: self._set_targets(names))
+
+    def set_hud_visible(self, visible: bool) -> None:
+        """Draw the HUD over the camera picture, or the camera picture alone."""
+        self._commands.put(lambda: setattr(self, "_hud_visible", bool(visible)))
+
+    def status(self) -> Status:
+        """The latest snapshot (updated every frame; safe from any thread)."""
+        return self._status
 
     def stop(self) -> None:
         self._stop.set()
@@ -154,6 +177,12 @@ class LiveSession:
             self._attempt.scorer.reset()
             self._attempt.clock.start(self._now)
             self._last = None
+
+    def _set_targets(self, names: list[str]) -> None:
+        current = self.target_name
+        self.targets = names
+        if current in names:
+            self._target_index = names.index(current)
 
     def _select_index(self, index: int) -> None:
         if self.targets:
@@ -227,6 +256,7 @@ class LiveSession:
                     if self.source.ended:
                         break
                     if getattr(self.source, "lost", False):
+                        self._publish_status(Phase.CAMERA_LOST)
                         self._renderer.submit(RenderJob(None, HudState(phase=Phase.CAMERA_LOST)))
                     continue
                 begin = time.perf_counter()
@@ -269,10 +299,12 @@ class LiveSession:
         t1 = time.perf_counter()
         self.times.add("pose", t1 - t0)
         self.frames += 1
+        self._frame_times.append(t1)
         attempt = self._attempt
         target_index: int | None = None
         if attempt is None:
             hud = HudState(phase=Phase.IDLE, user_pose=pose, message=self._idle_message())
+            self._publish_status(Phase.IDLE)
         else:
             clock, target = attempt.clock, attempt.target
             phase = clock.phase(self._now)
@@ -284,8 +316,37 @@ class LiveSession:
                 self._finish()
             self.times.add("scoring", time.perf_counter() - t1)
             hud = self._hud(attempt, phase, pose, target_index)
+            self._publish_status(phase)
+        if not self._hud_visible:
+            hud = replace(hud, visible=False)
         video = attempt.video if attempt else None
         self._renderer.submit(RenderJob(frame, hud, video, target_index))
+
+    def _publish_status(self, phase: Phase) -> None:
+        attempt, last = self._attempt, self._last
+        score: float | None = None
+        position, countdown = 0.0, None
+        if attempt is not None:
+            position = attempt.clock.position(self._now)
+            if phase == Phase.FINISHED:
+                score = None if attempt.record is None else attempt.record.score
+            elif phase in (Phase.PLAYING, Phase.PAUSED) and last is not None:
+                score = last.score
+            if phase == Phase.COUNTDOWN:
+                countdown = -position
+        times = self._frame_times
+        span = times[-1] - times[0] if len(times) > 1 else 0.0
+        self._status = Status(
+            target=self.target_name,
+            state=phase,
+            score=score,
+            grade=None if score is None else grade(score),
+            fps=(len(times) - 1) / span if span > 0 else 0.0,
+            targets=len(self.targets),
+            hud_visible=self._hud_visible,
+            position=position,
+            countdown=countdown,
+        )
 
     def _idle_message(self) -> str:
         if self.targets:
@@ -329,13 +390,14 @@ def _summary_card(record: AttemptRecord | None) -> SummaryCard:
     """The end card of a finished attempt (nothing scored: "--" and the lowest grade)."""
     if record is None:
         return SummaryCard(score=None, grade=grade(0.0))
-    best, worst = record.outcome.moments()
+    # The moments as the record shows them (two decimals), as the card always drew them.
+    best, worst = (tuple((s, round(v, 2)) for s, v in m) for m in record.outcome.moments())
     saved = record.saved
     return SummaryCard(
         score=record.score,
         grade=record.grade,
-        best=tuple(best),
-        worst=tuple(worst),
+        best=best,
+        worst=worst,
         personal_best=None if saved is None else saved.personal_best,
         new_record=False if saved is None else saved.new_record,
         hint="Film one person, whole body" if record.cannot_score else None,

@@ -18,8 +18,10 @@ from typing import Any, TextIO
 import cv2
 
 from posesim_cam.capture import FileSource, open_source
+from posesim_cam.commands.control import start_control_api
 from posesim_cam.commands.workspace import Workspace
 from posesim_cam.config import data_dir
+from posesim_cam.control.server import DEFAULT_CONTROL_PORT
 from posesim_cam.errors import UserError
 from posesim_cam.hud import Compositor
 from posesim_cam.outputs import create_outputs, output_size
@@ -50,6 +52,8 @@ class RunOptions:
     stats: bool = False
     device: str | None = None
     virtualcam_backend: str | None = None
+    control_port: int = DEFAULT_CONTROL_PORT  # 0: no control API
+    token: str | None = None  # None: $POSESIM_TOKEN or the token file
 
     @property
     def workspace(self) -> Workspace:
@@ -92,6 +96,7 @@ def run(
     options: RunOptions, progress: ProgressFactory | None = None, log: TextIO | None = None
 ) -> SessionSummary:
     """Run the live session until the source ends, the preview closes, or Ctrl-C."""
+    log = log or sys.stderr
     workspace = options.workspace
     encoder = workspace.encoder()
     names = [entry.name for entry in workspace.library.entries()]
@@ -149,7 +154,10 @@ def run(
             names,
             RecordStore(data_dir()),
             settings,
-            log or sys.stderr,
+            log,
+        )
+        start_control_api(
+            session, workspace.library, options.control_port, options.token, stack, log
         )
         if threading.current_thread() is threading.main_thread():
             # A background process is stopped with SIGTERM: end as cleanly as Ctrl-C does.

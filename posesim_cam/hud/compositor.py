@@ -100,6 +100,8 @@ class Compositor:
             canvas = Canvas(np.full(shape, CAMERA_LOST_GREY, np.uint8))
         else:
             canvas = self._background(camera_bgr)
+            if not hud.visible:
+                return canvas.image
         for layer in self._layers[hud.phase]:
             layer.draw(canvas, hud)
         return canvas.image

@@ -60,6 +60,8 @@ class HudState:
         summary: the end card (phase FINISHED).
         fps: frames per second, shown as small debug text when given.
         message: a status line such as "No person in view".
+        visible: False draws the camera picture alone (the HUD hidden from the control API);
+            the camera-lost card shows regardless.
     """
 
     phase: Phase = Phase.IDLE
@@ -75,6 +77,7 @@ class HudState:
     summary: SummaryCard | None = None
     fps: float | None = None
     message: str | None = None
+    visible: bool = True
 
     def __post_init__(self) -> None:
         try:

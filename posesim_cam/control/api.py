@@ -1,0 +1,228 @@
+"""The local control API: JSON over HTTP for OBS scripts, stream decks and curl.
+
+``create_app(controls, token)`` is a Starlette app; ``server.ControlServer`` serves it on
+loopback. Every endpoint but ``/openapi.json`` wants ``Authorization: Bearer TOKEN``; bodies
+are JSON objects of at most 64 KiB; requests whose Host is not a loopback name are refused
+(DNS rebinding). Errors are JSON ``{"error": sentence}`` with 400, 401, 404, 405, 413 or 421.
+Handlers only read a status snapshot or queue a command, so no request waits on a frame.
+Imports ``control.controls``; never the session.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from posesim_cam.control.controls import Controls
+from posesim_cam.control.openapi import openapi_document
+
+MAX_BODY = 64 * 1024
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class ApiError(Exception):
+    """An error answered as JSON ``{"error": message}`` with ``status``."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+def host_is_loopback(host_header: str) -> bool:
+    """Whether a Host header names this machine's loopback (with or without a port)."""
+    host = host_header.strip().lower()
+    if host.startswith("["):  # [::1]:8765
+        host = host[: host.find("]") + 1] if "]" in host else host
+    elif host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    return host in LOOPBACK_HOSTS
+
+
+class GuardMiddleware:
+    """Refuses, before any handler runs, a Host that is not loopback (421) and a body over
+    MAX_BODY (413: by its Content-Length, or as it streams in)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        if not host_is_loopback(headers.get("host", "")):
+            await _error(421, "Only loopback hosts are served (127.0.0.1, localhost, [::1])")(
+                scope, receive, send
+            )
+            return
+        length = headers.get("content-length", "0").strip() or "0"
+        if not length.isdigit() or int(length) > MAX_BODY:
+            status = 413 if length.isdigit() else 400
+            await _error(status, f"The body must be JSON of at most {MAX_BODY} bytes")(
+                scope, receive, send
+            )
+            return
+        received = 0
+
+        async def bounded() -> Any:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY:
+                    raise ApiError(413, f"The body must be JSON of at most {MAX_BODY} bytes")
+            return message
+
+        await self.app(scope, bounded, send)
+
+
+def _authorised(request: Request, token: str) -> bool:
+    given = request.headers.get("authorization", "")
+    scheme, _, value = given.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        value.strip().encode(), token.encode()
+    )
+
+
+async def _json_object(request: Request, required: bool = True) -> dict[str, Any]:
+    body = await request.body()
+    if not body.strip():
+        if required:
+            raise ApiError(400, "The body must be a JSON object")
+        return {}
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "The body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "The body must be a JSON object")
+    return data
+
+
+def create_app(controls: Controls, token: str) -> ASGIApp:
+    """The API over ``controls``, requiring ``token``."""
+
+    def guarded(handler: Handler) -> Handler:
+        async def endpoint(request: Request) -> Response:
+            if not _authorised(request, token):
+                return _error(
+                    401,
+                    "A valid token is required: send 'Authorization: Bearer TOKEN' "
+                    "(`posesim-cam token` prints it)",
+                    {"WWW-Authenticate": "Bearer"},
+                )
+            try:
+                return await handler(request)
+            except ApiError as error:
+                return _error(error.status, error.message)
+
+        return endpoint
+
+    def ok(**extra: Any) -> JSONResponse:
+        return JSONResponse({"ok": True, "status": controls.status().to_dict(), **extra})
+
+    async def status(request: Request) -> Response:
+        return JSONResponse(controls.status().to_dict())
+
+    async def targets(request: Request) -> Response:
+        names = controls.target_names()
+        current = controls.status().target
+        return JSONResponse(
+            {
+                "targets": [{"index": i, "name": n} for i, n in enumerate(names, start=1)],
+                "current": current,
+            }
+        )
+
+    async def target(request: Request) -> Response:
+        data = await _json_object(request)
+        keys = set(data) & {"name", "index", "step"}
+        if len(keys) != 1 or set(data) - keys:
+            raise ApiError(400, 'Give exactly one of {"name": ...}, {"index": n}, {"step": ...}')
+        names = controls.target_names()
+        if "name" in data:
+            name = data["name"]
+            if not isinstance(name, str):
+                raise ApiError(400, '"name" must be a string')
+            if name not in names:
+                raise ApiError(404, f"There is no target called {name!r} in the library")
+            controls.select_target(name)
+            return ok(target=name)
+        if "index" in data:
+            index = data["index"]
+            if not isinstance(index, int) or isinstance(index, bool):
+                raise ApiError(400, '"index" must be a whole number (1 is the first target)')
+            if not 1 <= index <= len(names):
+                raise ApiError(404, f"There is no target {index}: the library holds {len(names)}")
+            controls.select_target(names[index - 1])
+            return ok(target=names[index - 1])
+        step = data["step"]
+        if step not in ("next", "prev"):
+            raise ApiError(400, '"step" must be "next" or "prev"')
+        if not names:
+            raise ApiError(404, "The library holds no targets")
+        controls.step_target(1 if step == "next" else -1)
+        return ok()
+
+    def command(run: Callable[[], None]) -> Handler:
+        async def endpoint(request: Request) -> Response:
+            await _json_object(request, required=False)  # a body, if any, must be JSON
+            run()
+            return ok()
+
+        return endpoint
+
+    async def hud(request: Request) -> Response:
+        data = await _json_object(request)
+        visible = data.get("visible")
+        if set(data) != {"visible"} or not isinstance(visible, bool):
+            raise ApiError(400, 'Give {"visible": true} or {"visible": false}')
+        controls.set_hud_visible(visible)
+        return ok(hud_visible=visible)
+
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(openapi_document())
+
+    async def http_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, HTTPException)
+        messages = {
+            404: "There is no such endpoint",
+            405: "This endpoint does not take that method",
+        }
+        message = messages.get(error.status_code, str(error.detail))
+        return _error(error.status_code, message, dict(error.headers or {}) or None)
+
+    async def api_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, ApiError)
+        return _error(error.status, error.message)
+
+    routes = [
+        Route("/status", guarded(status), methods=["GET"]),
+        Route("/targets", guarded(targets), methods=["GET"]),
+        Route("/target", guarded(target), methods=["POST"]),
+        Route("/pause", guarded(command(controls.pause)), methods=["POST"]),
+        Route("/resume", guarded(command(controls.resume)), methods=["POST"]),
+        Route("/restart", guarded(command(controls.restart)), methods=["POST"]),
+        Route("/hud", guarded(hud), methods=["POST"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+    ]
+    app = Starlette(
+        routes=routes, exception_handlers={HTTPException: http_error, ApiError: api_error}
+    )
+    return GuardMiddleware(app)

@@ -1,0 +1,127 @@
+"""The control API's OpenAPI 3.1 description, served at ``GET /openapi.json``.
+
+Written out by hand (it is small) so clients and schema-driven testers see exactly the
+contract of ``api``. Imports nothing of posesim_cam but its version.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from posesim_cam import __version__
+
+
+def _command_op(summary: str) -> dict[str, Any]:
+    return {
+        "summary": summary,
+        "security": [{"bearer": []}],
+        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "401": _ERROR, "413": _ERROR},
+    }
+
+
+_ERROR = {"$ref": "#/components/responses/Error"}
+
+
+def openapi_document() -> dict[str, Any]:
+    """The API's OpenAPI 3.1 description (``GET /openapi.json``)."""
+    status_schema = {
+        "type": "object",
+        "required": ["target", "state", "score", "fps", "targets"],
+        "properties": {
+            "target": {"type": ["string", "null"]},
+            "state": {
+                "type": "string",
+                "enum": ["idle", "countdown", "playing", "paused", "finished", "camera_lost"],
+            },
+            "score": {"type": ["number", "null"]},
+            "grade": {"type": ["string", "null"]},
+            "fps": {"type": "number"},
+            "targets": {"type": "integer"},
+            "hud_visible": {"type": "boolean"},
+            "position": {"type": "number"},
+            "countdown": {"type": ["number", "null"]},
+        },
+    }
+    target_body = {
+        "oneOf": [
+            {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}},
+            {
+                "type": "object",
+                "required": ["index"],
+                "properties": {"index": {"type": "integer", "minimum": 1}},
+            },
+            {
+                "type": "object",
+                "required": ["step"],
+                "properties": {"step": {"enum": ["next", "prev"]}},
+            },
+        ]
+    }
+    json_of = lambda schema: {"content": {"application/json": {"schema": schema}}}  # noqa: E731
+    target_op = _command_op("Start a target by library name, 1-based index, or step")
+    target_op["requestBody"] = {"required": True, **json_of(target_body)}
+    target_op["responses"].update({"400": _ERROR, "404": _ERROR})
+    hud_op = _command_op("Show or hide the HUD over the camera picture")
+    hud_op["requestBody"] = {
+        "required": True,
+        **json_of(
+            {
+                "type": "object",
+                "required": ["visible"],
+                "properties": {"visible": {"type": "boolean"}},
+            }
+        ),
+    }
+    hud_op["responses"]["400"] = _ERROR
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "posesim-cam control API", "version": __version__},
+        "servers": [{"url": "http://127.0.0.1:8765"}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Status": status_schema},
+            "responses": {
+                "Ok": {"description": "Done (applied before the next frame)", **json_of({})},
+                "Error": {
+                    "description": "One sentence saying what is wrong",
+                    **json_of(
+                        {
+                            "type": "object",
+                            "required": ["error"],
+                            "properties": {"error": {"type": "string"}},
+                        }
+                    ),
+                },
+            },
+        },
+        "paths": {
+            "/status": {
+                "get": {
+                    "summary": "The running session",
+                    "security": [{"bearer": []}],
+                    "responses": {
+                        "200": {
+                            "description": "The status",
+                            **json_of({"$ref": "#/components/schemas/Status"}),
+                        },
+                        "401": _ERROR,
+                    },
+                }
+            },
+            "/targets": {
+                "get": {
+                    "summary": "The library's targets, in index order",
+                    "security": [{"bearer": []}],
+                    "responses": {
+                        "200": {"description": "The targets", **json_of({})},
+                        "401": _ERROR,
+                    },
+                }
+            },
+            "/target": {"post": target_op},
+            "/pause": {"post": _command_op("Pause the target")},
+            "/resume": {"post": _command_op("Resume the target")},
+            "/restart": {"post": _command_op("Restart the target from its countdown")},
+            "/hud": {"post": hud_op},
+        },
+    }

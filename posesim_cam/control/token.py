@@ -1,0 +1,69 @@
+"""The control API's token: one secret per user, kept in a 0600 file in the config folder.
+
+Generated on first use (``posesim-cam token`` prints it); ``--token`` or ``POSESIM_TOKEN``
+override the file. Imports ``config``, ``errors`` and ``files``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from posesim_cam.config import config_dir
+from posesim_cam.errors import UserError
+from posesim_cam.files import atomic_write_bytes
+
+TOKEN_ENV = "POSESIM_TOKEN"
+TOKEN_FILE = "token"
+# A token shorter than this is refused: it would be guessable by anything on the machine.
+MIN_TOKEN_LENGTH = 16
+
+
+def token_path() -> Path:
+    return config_dir() / TOKEN_FILE
+
+
+def check_token(token: str, source: str) -> str:
+    token = token.strip()
+    if len(token) < MIN_TOKEN_LENGTH or any(c.isspace() for c in token):
+        raise UserError(
+            f"The control token from {source} is too short or holds spaces",
+            f"use at least {MIN_TOKEN_LENGTH} characters without spaces, or leave it out to use "
+            "the generated one (`posesim-cam token`)",
+        )
+    return token
+
+
+def load_token(given: str | None = None, path: Path | None = None) -> str:
+    """The token to require: ``given`` (``--token``), else $POSESIM_TOKEN, else the token file,
+    created with a new random token (0600) when it does not exist.
+
+    Raises:
+        UserError: a given token is too short, or the file cannot be read or written.
+    """
+    if given is not None:
+        return check_token(given, "--token")
+    if os.environ.get(TOKEN_ENV):
+        return check_token(os.environ[TOKEN_ENV], f"${TOKEN_ENV}")
+    path = path or token_path()
+    try:
+        existing = path.read_text().strip()
+    except (FileNotFoundError, NotADirectoryError):
+        existing = ""
+    except OSError as error:
+        raise UserError(
+            f"The token file {path} cannot be read ({error.strerror or error})",
+            f"fix its permissions, or pass --token or set {TOKEN_ENV}",
+        ) from None
+    if existing:
+        return check_token(existing, str(path))
+    token = secrets.token_urlsafe(24)
+    try:
+        atomic_write_bytes(path, (token + "\n").encode(), mode=0o600)
+    except OSError as error:
+        raise UserError(
+            f"The token file {path} cannot be written ({error.strerror or error})",
+            f"make {path.parent} writable, or pass --token or set {TOKEN_ENV}",
+        ) from None
+    return token

@@ -1,0 +1,195 @@
+"""A real session steered over real HTTP: real video as the camera, real MediaPipe, the
+control server `posesim-cam run` starts, and what reaches the HUD."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from posesim_cam.capture import FileSource
+from posesim_cam.commands.control import start_control_api
+from posesim_cam.commands.workspace import Workspace
+from posesim_cam.config import data_dir
+from posesim_cam.control.server import bind_loopback
+from posesim_cam.encoder import load_encoder
+from posesim_cam.hud import Compositor, HudState
+from posesim_cam.outputs import NullOutput
+from posesim_cam.pose.registry import create_backend
+from posesim_cam.records import RecordStore
+from posesim_cam.session import LiveSession, LiveSettings
+from tests.control.test_api import TOKEN, request
+from tests.test_cli import cli
+
+LIBRARIES: list[Path] = []  # the library folder of the latest ``live`` fixture
+
+
+def wait_for(check: Callable[[], bool], timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture
+def live(testdata: Path, tmp_path: Path) -> Iterator[tuple[object, LiveSession, list[HudState]]]:
+    """A session on a looping, paced real video with two library targets, and its API."""
+    workspace = Workspace(library_dir=tmp_path / "library")
+    LIBRARIES.append(tmp_path / "library")
+    encoder = load_encoder()
+    for name, clip in (("dance", "dance_1person_30fps.mp4"), ("squats", "squats_1person_5fps.mp4")):
+        video = testdata / "video" / clip
+        workspace.prepare(video, encoder, name)
+        workspace.library.add(video, name)
+    compositor = Compositor(640, 480)
+    seen: list[HudState] = []
+    compose = compositor.compose
+
+    def spy(image, hud):  # type: ignore[no-untyped-def]
+        seen.append(hud)
+        return compose(image, hud)
+
+    compositor.compose = spy  # type: ignore[method-assign]
+    output = NullOutput()
+    source = FileSource(testdata / "video" / "dance_1person_30fps.mp4", realtime=True, loop=True)
+    session = LiveSession(
+        source,
+        create_backend("blazepose"),
+        encoder,
+        [output],
+        compositor,
+        lambda name: workspace.load_target(name, encoder),
+        ["dance", "squats"],
+        RecordStore(data_dir()),
+        LiveSettings(countdown=0.5),
+    )
+    with contextlib.ExitStack() as stack:
+        log = io.StringIO()
+        server = start_control_api(session, workspace.library, bind_free_port(), TOKEN, stack, log)
+        assert server is not None, log.getvalue()
+        runner = threading.Thread(target=session.run, args=("dance",))
+        runner.start()
+        try:
+            assert wait_for(lambda: output.frames_sent > 3)
+            yield server, session, seen
+        finally:
+            session.stop()
+            runner.join(timeout=20)
+            source.close()
+    assert not runner.is_alive()
+
+
+def bind_free_port() -> int:
+    sock = bind_loopback(0)
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def test_switching_pausing_and_hiding_over_http_reach_the_session_and_the_hud(live):
+    server, _, seen = live
+    status = lambda: request(server, "GET", "/status")[1]  # noqa: E731
+    assert wait_for(lambda: status()["target"] == "dance")
+    assert status()["targets"] == 2 and status()["fps"] > 0
+
+    assert request(server, "POST", "/target", {"name": "squats"})[0] == 200
+    assert wait_for(lambda: status()["target"] == "squats"), status()
+    switched = len(seen)
+    assert wait_for(lambda: any(h.target_name == "squats" for h in seen[switched - 1 :]))
+
+    assert request(server, "POST", "/target", {"step": "next"})[0] == 200  # wraps to dance
+    assert wait_for(lambda: status()["target"] == "dance"), status()
+    assert request(server, "POST", "/target", {"index": 2})[0] == 200
+    assert wait_for(lambda: status()["target"] == "squats"), status()
+
+    assert wait_for(lambda: status()["state"] == "playing"), status()
+    assert request(server, "POST", "/pause")[0] == 200
+    assert wait_for(lambda: status()["state"] == "paused"), status()
+    paused_at = status()["position"]
+    time.sleep(0.5)
+    assert status()["position"] == pytest.approx(paused_at)  # the clock stands still
+    assert request(server, "POST", "/resume")[0] == 200
+    assert wait_for(lambda: status()["state"] == "playing"), status()
+    assert request(server, "POST", "/restart")[0] == 200
+    assert wait_for(lambda: status()["state"] == "countdown"), status()
+
+    assert request(server, "POST", "/hud", {"visible": False})[0] == 200
+    assert wait_for(lambda: status()["hud_visible"] is False)
+    hidden = len(seen)
+    assert wait_for(lambda: any(not h.visible for h in seen[hidden:]))
+    assert request(server, "POST", "/hud", {"visible": True})[0] == 200
+    assert wait_for(lambda: status()["hud_visible"] is True)
+
+
+def test_clients_hammering_the_api_do_not_stall_the_loop(live):
+    server, session, _ = live
+    before, started = session.frames, time.monotonic()
+    done: list[int] = []
+
+    def client() -> None:
+        for _ in range(40):
+            done.append(request(server, "GET", "/status")[0])
+
+    threads = [threading.Thread(target=client) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    elapsed = time.monotonic() - started
+    assert done == [200] * 320
+    # The paced 30 fps source kept being processed while 320 requests were answered.
+    assert (session.frames - before) / elapsed > 10
+
+
+def test_a_target_added_while_running_can_be_started(live, testdata: Path):
+    server, _, _ = live
+    library = Workspace(library_dir=LIBRARIES[-1]).library
+    video = testdata / "video" / "lab_dance_view1.mp4"
+    Workspace(library_dir=LIBRARIES[-1]).prepare(video, load_encoder(), "lab")
+    library.add(video, "lab")
+    status, body = request(server, "GET", "/targets")
+    assert status == 200 and [t["name"] for t in body["targets"]] == ["dance", "lab", "squats"]
+    assert request(server, "POST", "/target", {"name": "lab"})[0] == 200
+    assert wait_for(lambda: request(server, "GET", "/status")[1]["target"] == "lab")
+    assert request(server, "GET", "/status")[1]["targets"] == 3
+
+
+def test_run_reports_a_port_in_use_and_goes_on(testdata: Path):
+    holder = bind_loopback(0)
+    port = holder.getsockname()[1]
+    try:
+        squats = str(testdata / "video" / "squats_1person_5fps.mp4")
+        result = cli(
+            "run", "--source", squats, "--target", squats, "--output", "null",
+            "--control-port", str(port), "--json",
+        )  # fmt: skip
+    finally:
+        holder.close()
+    assert result.returncode == 0, result.stderr
+    assert f"Port {port}" in result.stderr and "--control-port" in result.stderr
+    assert "goes on without the control API" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert '"frames": 65' in result.stdout
+
+
+def test_run_without_control_serves_nothing(testdata: Path):
+    squats = str(testdata / "video" / "squats_1person_5fps.mp4")
+    result = cli("run", "--source", squats, "--target", squats, "--output", "null", "--no-control")
+    assert result.returncode == 0, result.stderr
+    assert "control API" not in result.stderr
+
+
+def test_token_command_prints_the_token_file(tmp_path: Path):
+    first = cli("token")
+    assert first.returncode == 0 and len(first.stdout.strip()) >= 16
+    assert cli("token").stdout == first.stdout
+    assert cli("token", env={"POSESIM_TOKEN": "from-env-0123456789"}).stdout.strip() == (
+        "from-env-0123456789"
+    )
