@@ -143,6 +143,22 @@ def _size(text: str | None) -> tuple[int, int] | None:
 @click.option("--no-control", is_flag=True, help="Do not serve the control API.")
 @click.option("--token", help="Token the control API requires (default: `posesim-cam token`).")
 @click.option(
+    "--obs",
+    is_flag=False,
+    flag_value="localhost:4455",
+    metavar="[HOST:PORT]",
+    help="Link with OBS over obs-websocket (default localhost:4455).",
+)
+@click.option("--obs-password", help="obs-websocket's password (or $POSESIM_OBS_PASSWORD).")
+@click.option("--obs-text", help="OBS text source that shows the score (PoseSim Score).")
+@click.option(
+    "--obs-media",
+    is_flag=False,
+    flag_value="PoseSim Target",
+    metavar="[SOURCE]",
+    help="Follow this OBS Media Source's playback (default PoseSim Target).",
+)
+@click.option(
     "--config",
     "config_file",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -158,13 +174,17 @@ def run(**given: object) -> None:
     """
     from posesim_cam.commands.run import RunOptions, format_summary
     from posesim_cam.commands.run import run as run_session
-    from posesim_cam.config import load_config
+    from posesim_cam.config import load_config, obs_scenes
     from posesim_cam.console import progress_bars
 
     ctx = click.get_current_context()
     config_file = given.pop("config_file")
     as_json = given.pop("as_json")
-    settings = dict(load_config(config_file).get("run", {}))  # type: ignore[arg-type]
+    config = load_config(config_file)  # type: ignore[arg-type]
+    settings = dict(config.get("run", {}))
+    scenes = obs_scenes(config)
+    if scenes:
+        settings.setdefault("obs_scenes", scenes)
     for name, value in given.items():
         if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT:
             settings[name] = value
@@ -183,15 +203,32 @@ def run(**given: object) -> None:
 
 @main.command()
 @click.option("--camera", default="0", show_default=True, help="Camera index or device path.")
+@click.option(
+    "--obs",
+    is_flag=False,
+    flag_value="localhost:4455",
+    metavar="[HOST:PORT]",
+    help="Also check the link with OBS (default localhost:4455).",
+)
+@click.option("--obs-password", help="obs-websocket's password (or $POSESIM_OBS_PASSWORD).")
 @library_option
 @backend_option
 @model_option
-def doctor(camera: str, library_dir: Path | None, backend: str, model_path: Path | None) -> None:
-    """Check the camera, virtual camera, pose backend, encoder and targets."""
+def doctor(
+    camera: str,
+    obs: str | None,
+    obs_password: str | None,
+    library_dir: Path | None,
+    backend: str,
+    model_path: Path | None,
+) -> None:
+    """Check the camera, virtual camera, pose backend, encoder, targets (and OBS)."""
     from posesim_cam.commands.doctor import doctor as run_checks
+    from posesim_cam.commands.run import RunOptions
 
+    link = RunOptions(obs=obs, obs_password=obs_password).obs_settings
     failed = False
-    for check in run_checks(camera, _workspace(library_dir, backend, model_path)):
+    for check in run_checks(camera, _workspace(library_dir, backend, model_path), link):
         click.echo(f"{'ok ' if check.ok else 'FIX'}  {check.name:<15} {check.detail}")
         failed |= not check.ok
     sys.exit(1 if failed else 0)

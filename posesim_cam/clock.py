@@ -63,6 +63,12 @@ class TargetClock:
             self._start += now - self._paused_at
             self._paused_at = None
 
+    def seek(self, now: float, position: float) -> None:
+        """Put the target at ``position`` seconds at session time ``now`` (paused or not)."""
+        if self._paused_at is not None:
+            self._paused_at = now
+        self._start = now - position
+
     @property
     def paused(self) -> bool:
         return self._paused_at is not None

@@ -62,3 +62,19 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
         raise UserError(
             f"The config file {path} cannot be read ({error})", "fix the TOML syntax or remove it"
         ) from None
+
+
+def obs_scenes(config: dict[str, Any]) -> dict[str, str]:
+    """The config file's ``[obs.scenes]`` table: OBS scene name -> target name.
+
+    Raises:
+        UserError: the table or one of its values is not what it must be.
+    """
+    obs = config.get("obs", {})
+    scenes = obs.get("scenes", {}) if isinstance(obs, dict) else None
+    if not isinstance(scenes, dict) or not all(isinstance(v, str) for v in scenes.values()):
+        raise UserError(
+            "The config file's [obs.scenes] must map scene names to target names",
+            'write lines such as "Squat challenge" = "squats" under [obs.scenes]',
+        )
+    return dict(scenes)

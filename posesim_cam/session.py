@@ -39,6 +39,10 @@ from posesim_cam.video import TargetVideo
 TargetLoader = Callable[[str], Target]
 GIL_SWITCH_INTERVAL = 0.0005  # seconds; see LiveSession.run
 FPS_WINDOW = 30  # frames the reported fps is measured over
+# Following an outside player: the clock is moved when it is this far off (seconds), and a
+# jump back of more than REWIND_SECONDS is a new attempt (the player looped or was rewound).
+SYNC_TOLERANCE = 0.2
+REWIND_SECONDS = 1.0
 BROKEN_TRACK = (
     "in most frames the keypoints formed no body (a broken pose track); film one person, "
     "whole body, in good light"
@@ -158,6 +162,10 @@ class LiveSession:
         """Draw the HUD over the camera picture, or the camera picture alone."""
         self._commands.put(lambda: setattr(self, "_hud_visible", bool(visible)))
 
+    def follow_media(self, position: float, playing: bool, measured_at: float) -> None:
+        """Let an outside player drive the target clock (see ``_follow``)."""
+        self._commands.put(lambda: self._follow(position, playing, measured_at))
+
     def status(self) -> Status:
         """The latest snapshot (updated every frame; safe from any thread)."""
         return self._status
@@ -177,6 +185,25 @@ class LiveSession:
             self._attempt.scorer.reset()
             self._attempt.clock.start(self._now)
             self._last = None
+
+    def _follow(self, position: float, playing: bool, measured_at: float) -> None:
+        """The target clock follows a player: seeks when it drifts more than SYNC_TOLERANCE,
+        pauses and resumes with it, and a jump back (a loop, a rewind) starts a new attempt."""
+        attempt = self._attempt
+        if attempt is None:
+            return
+        clock = attempt.clock
+        if playing:
+            position += max(time.monotonic() - measured_at, 0.0)
+        current = clock.position(self._now)
+        if position < current - REWIND_SECONDS and current > 0:
+            self._restart()
+        if abs(clock.position(self._now) - position) > SYNC_TOLERANCE:
+            clock.seek(self._now, position)
+        if playing and clock.paused:
+            clock.resume(self._now)
+        elif not playing and not clock.paused:
+            clock.pause(self._now)
 
     def _set_targets(self, names: list[str]) -> None:
         current = self.target_name

@@ -1,4 +1,5 @@
-"""The control API of ``posesim-cam run``: the session as ``Controls``, served on loopback.
+"""What steers ``posesim-cam run`` from outside: the session as ``Controls``, served on loopback
+(the control API) and linked with OBS (scenes, the score text, a followed Media Source).
 
 Imports the control package, the session and targets; only ``commands.run`` uses it.
 """
@@ -6,15 +7,17 @@ Imports the control package, the session and targets; only ``commands.run`` uses
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 from typing import TextIO
 
 from posesim_cam.control.api import create_app
 from posesim_cam.control.controls import Status
+from posesim_cam.control.obs import ObsLink, ObsSettings
 from posesim_cam.control.server import ControlServer
 from posesim_cam.control.token import load_token
 from posesim_cam.errors import UserError
 from posesim_cam.session import LiveSession
-from posesim_cam.targets import TargetLibrary
+from posesim_cam.targets import TargetLibrary, content_hash
 
 
 class SessionControls:
@@ -55,6 +58,46 @@ class SessionControls:
 
     def set_hud_visible(self, visible: bool) -> None:
         self.session.set_hud_visible(visible)
+
+    def follow_media(self, position: float, playing: bool, measured_at: float) -> None:
+        self.session.follow_media(position, playing, measured_at)
+
+
+class MediaTargets:
+    """Which library target a file is, by its content (a user's Media Source points at their
+    own copy, not the library's); hashes are kept per (path, size, mtime)."""
+
+    def __init__(self, library: TargetLibrary) -> None:
+        self.library = library
+        self._hashes: dict[tuple[str, int, int], str] = {}
+
+    def __call__(self, path: str) -> str | None:
+        try:
+            stat = Path(path).stat()
+            key = (path, stat.st_size, stat.st_mtime_ns)
+            sha = self._hashes.get(key)
+            if sha is None:
+                sha = self._hashes[key] = content_hash(Path(path))
+            entries = self.library.entries()
+        except (OSError, UserError):
+            return None
+        return next((entry.name for entry in entries if entry.sha == sha), None)
+
+
+def start_obs_link(
+    session: LiveSession,
+    library: TargetLibrary,
+    settings: ObsSettings | None,
+    stack: contextlib.ExitStack,
+    log: TextIO,
+) -> ObsLink | None:
+    """Link ``session`` with OBS until ``stack`` closes (None: no OBS wanted). The link
+    connects in its own thread, whether or not OBS is up yet."""
+    if settings is None:
+        return None
+    link = ObsLink(SessionControls(session, library), settings, MediaTargets(library), log)
+    stack.callback(link.close)
+    return link.start()
 
 
 def start_control_api(

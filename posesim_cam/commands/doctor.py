@@ -1,6 +1,6 @@
 """``posesim-cam doctor``: each part the live session needs, checked, with what to fix.
 
-Imports capture, outputs, the pose registry and the workspace; never the session.
+Imports capture, outputs, the pose registry, the OBS link and the workspace; never the session.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import numpy as np
 
 from posesim_cam.capture import list_cameras, open_source
 from posesim_cam.commands.workspace import Workspace
+from posesim_cam.control.obs import ObsSettings, check_obs
 from posesim_cam.errors import UserError
 from posesim_cam.outputs import create_outputs
 from posesim_cam.pose.registry import create_backend
@@ -26,8 +27,11 @@ class Check:
     detail: str
 
 
-def doctor(camera: int | str = 0, workspace: Workspace | None = None) -> Iterator[Check]:
-    """Check each part the live session needs; each failure says what to fix."""
+def doctor(
+    camera: int | str = 0, workspace: Workspace | None = None, obs: ObsSettings | None = None
+) -> Iterator[Check]:
+    """Check each part the live session needs (and OBS, when ``obs`` says where it is); each
+    failure says what to fix."""
     workspace = workspace or Workspace()
     backend = workspace.backend
     try:
@@ -79,3 +83,8 @@ def doctor(camera: int | str = 0, workspace: Workspace | None = None) -> Iterato
         )
     except UserError as error:
         yield Check("targets", False, str(error))
+    if obs is not None:
+        try:
+            yield Check("OBS link", True, check_obs(obs))
+        except UserError as error:
+            yield Check("OBS link", False, str(error))

@@ -2,25 +2,28 @@
 and its one-paragraph report.
 
 The only module that constructs a ``LiveSession``; imports the session, capture, outputs, HUD,
-pose registry, records and the workspace.
+pose registry, records, the workspace and the control wiring (API, OBS).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
 import threading
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, TextIO
 
 import cv2
 
 from posesim_cam.capture import FileSource, open_source
-from posesim_cam.commands.control import start_control_api
+from posesim_cam.commands.control import start_control_api, start_obs_link
 from posesim_cam.commands.workspace import Workspace
 from posesim_cam.config import data_dir
+from posesim_cam.control.obs import DEFAULT_TEXT_SOURCE, PASSWORD_ENV, ObsSettings, parse_address
 from posesim_cam.control.server import DEFAULT_CONTROL_PORT
 from posesim_cam.errors import UserError
 from posesim_cam.hud import Compositor
@@ -54,6 +57,23 @@ class RunOptions:
     virtualcam_backend: str | None = None
     control_port: int = DEFAULT_CONTROL_PORT  # 0: no control API
     token: str | None = None  # None: $POSESIM_TOKEN or the token file
+    obs: str | None = None  # "HOST:PORT" of obs-websocket; None: no OBS link
+    obs_password: str | None = None  # None: $POSESIM_OBS_PASSWORD, else none
+    obs_text: str = DEFAULT_TEXT_SOURCE  # the OBS text source for the score ("": none)
+    obs_media: str | None = None  # an OBS Media Source to follow; None: posesim-cam's clock
+    obs_scenes: Mapping[str, str] = field(default_factory=dict)  # OBS scene -> target
+
+    @property
+    def obs_settings(self) -> ObsSettings | None:
+        if self.obs is None:
+            return None
+        host, port = parse_address(self.obs)
+        password = self.obs_password
+        if password is None:
+            password = os.environ.get(PASSWORD_ENV, "")
+        return ObsSettings(
+            host, port, password, self.obs_text, self.obs_media, dict(self.obs_scenes)
+        )
 
     @property
     def workspace(self) -> Workspace:
@@ -159,6 +179,7 @@ def run(
         start_control_api(
             session, workspace.library, options.control_port, options.token, stack, log
         )
+        start_obs_link(session, workspace.library, options.obs_settings, stack, log)
         if threading.current_thread() is threading.main_thread():
             # A background process is stopped with SIGTERM: end as cleanly as Ctrl-C does.
             previous = signal.signal(signal.SIGTERM, lambda *_: session.stop())
