@@ -28,6 +28,13 @@ DEFAULT_TEXT_SOURCE = "PoseSim Score"
 DEFAULT_MEDIA_SOURCE = "PoseSim Target"
 SCENE_PREFIX = "PoseSim: "  # a scene named "PoseSim: dance" starts the target "dance"
 PASSWORD_ENV = "POSESIM_OBS_PASSWORD"
+# The text source kind by OBS's platform (GetVersion's "platform"): FreeType 2 on Linux and
+# macOS, GDI+ on Windows.
+TEXT_KINDS = {
+    "linux": "text_ft2_source_v2",
+    "macos": "text_ft2_source_v2",
+    "windows": "text_gdiplus_v3",
+}
 POLL_SECONDS = 0.25  # text updates and Media Source polls
 BACKOFF = (0.5, 1.0, 2.0, 4.0, 5.0)  # seconds between connection attempts, then the last
 MEDIA_FILE_SECONDS = 2.0  # how often the followed source's file is checked
@@ -148,7 +155,7 @@ class ObsLink:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._told: set[str] = set()
-        self._client: Any = None
+        self._created_text = False
 
     def start(self) -> ObsLink:
         self._thread = threading.Thread(target=self._run, name="obs-link", daemon=True)
@@ -200,6 +207,7 @@ class ObsLink:
         client.register(self._on_scene, events.CurrentProgramSceneChanged)
         self.connected.set()
         follower = _MediaFollower(self) if self.settings.media_source else None
+        self._created_text = False
         last_text: str | None = None
         last_text_at = 0.0
         try:
@@ -226,9 +234,31 @@ class ObsLink:
                 inputName=self.settings.text_source, inputSettings={"text": text}
             )
         )
-        if not answer.status:
+        if not answer.status and not self._created_text:
+            self._created_text = True  # once per connection: never fight a user who removes it
+            self._create_text(client, text)
+
+    def _create_text(self, client: Any, text: str) -> None:
+        """Add the missing text source to the program scene, of the kind OBS's platform has."""
+        from obswebsocket import requests
+
+        name = self.settings.text_source
+        platform = str(client.call(requests.GetVersion()).datain.get("platform", ""))
+        kind = TEXT_KINDS.get(platform, TEXT_KINDS["linux"])
+        scene = client.call(requests.GetCurrentProgramScene()).datain.get("currentProgramSceneName")
+        created = client.call(
+            requests.CreateInput(
+                sceneName=scene, inputName=name, inputKind=kind, inputSettings={"text": text}
+            )
+        )
+        if created.status:
             self._tell(
-                f"OBS has no text source called {self.settings.text_source!r}: add a Text "
+                f"added the text source {name!r} ({kind}) to the OBS scene {scene!r}: move, "
+                "resize and restyle it there as you like"
+            )
+        else:
+            self._tell(
+                f"OBS has no text source called {name!r} and none could be added: add a Text "
                 "source of that name to a scene, or name yours with --obs-text"
             )
 

@@ -66,7 +66,9 @@ def studio(
         "POSESIM_TOKEN": TOKEN,
     }
     library = root / "library"
-    workspace = Workspace(library_dir=library)
+    # Prepared into the cache the `run` processes read (the autouse XDG folders are not set yet
+    # for a module-scoped fixture).
+    workspace = Workspace(library, cache_root=home / "cache" / "posesim-cam" / "prepared")
     encoder = load_encoder()
     for name, clip in (("dance", "dance_1person_30fps.mp4"), ("squats", "squats_1person_5fps.mp4")):
         video = testdata / "video" / clip
@@ -158,9 +160,7 @@ def test_scenes_pick_targets_and_the_score_reaches_the_text_source(studio):
         assert wait_for(lambda: api.status().get("target") == "squats"), api.status()
         # The text shows the live score and grade over the target's name.
         scored = lambda: score_text(obs).split("\n")[0][:1].isdigit()  # noqa: E731
-        assert wait_for(lambda: scored() and score_text(obs).endswith("\nsquats")), (
-            score_text(obs)
-        )
+        assert wait_for(lambda: scored() and score_text(obs).endswith("\nsquats")), score_text(obs)
         obs_call(obs, "CreateScene", sceneName="PoseSim: nobody")
         obs_call(obs, "SetCurrentProgramScene", sceneName="PoseSim: nobody")
         assert wait_for(lambda: "'nobody', which is not in the library" in log.read_text())
@@ -198,9 +198,11 @@ def test_a_media_source_drives_the_target_clock(studio):
 
 def test_a_wrong_password_is_one_sentence_and_the_session_goes_on(studio):
     with running(studio, "--obs-password", "not-the-password") as (api, _, log):
-        assert wait_for(lambda: "refused the password" in log.read_text()), log.read_text()
+        assert wait_for(lambda: "refused the password" in log.read_text(), 60), repr(
+            log.read_text()
+        )
         assert "--obs-password" in log.read_text()
-        assert wait_for(lambda: api.status().get("fps", 0) > 0), api.status()
+        assert wait_for(lambda: api.status().get("fps", 0) > 0), repr(api.status())
 
 
 def test_the_link_comes_back_after_obs_is_killed_and_restarted(studio):
@@ -231,3 +233,20 @@ def test_doctor_checks_the_obs_link(studio):
     )  # fmt: skip
     assert bad.returncode == 1 and "FIX  OBS link" in bad.stdout
     assert "refused the password" in bad.stdout and "Traceback" not in bad.stderr
+
+
+def test_a_missing_text_source_is_added_to_the_program_scene(studio):
+    obs = studio[0]
+    with running(studio, "--obs-password", PASSWORD, "--obs-text", "My Score") as (api, _, log):
+        assert wait_for(lambda: "added the text source 'My Score'" in log.read_text()), (
+            log.read_text()
+        )
+        settings = obs_call(obs, "GetInputSettings", inputName="My Score")
+        assert settings["inputKind"] == "text_ft2_source_v2"
+        assert wait_for(
+            lambda: obs_call(obs, "GetInputSettings", inputName="My Score")["inputSettings"]
+            .get("text", "")
+            .endswith("\ndance")
+        )
+        assert api.status().get("target") == "dance"
+    obs_call(obs, "RemoveInput", inputName="My Score")
