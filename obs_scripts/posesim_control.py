@@ -150,7 +150,7 @@ class Worker:
                 return
             api = self.api
             try:
-                if action[0] == "refresh":
+                if action[0] == "refresh" or not self.targets:
                     self.targets = api.targets()
                 elif action[0] != "status":
                     api.perform(action)
@@ -181,6 +181,7 @@ def script_defaults(settings) -> None:  # type: ignore[no-untyped-def]
 
 def script_properties():  # type: ignore[no-untyped-def]
     props = obs.obs_properties_create()
+    obs.obs_properties_add_text(props, "status", "Status: " + WORKER.status_line, obs.OBS_TEXT_INFO)
     obs.obs_properties_add_text(props, "api_url", "API URL", obs.OBS_TEXT_DEFAULT)
     obs.obs_properties_add_text(props, "token", "Token", obs.OBS_TEXT_PASSWORD)
     targets = obs.obs_properties_add_list(
@@ -190,7 +191,6 @@ def script_properties():  # type: ignore[no-untyped-def]
         obs.obs_property_list_add_string(targets, name, name)
     obs.obs_properties_add_button(props, "start", "Start this target", _start_clicked)
     obs.obs_properties_add_button(props, "refresh", "Refresh targets and status", _refresh_clicked)
-    obs.obs_properties_add_text(props, "status", "Status: " + WORKER.status_line, obs.OBS_TEXT_INFO)
     return props
 
 

@@ -60,7 +60,7 @@ def scene_collection(name: str, media_file: Path, api_url: str, token: str) -> d
         "current_program_scene": "Main",
         "scene_order": [{"name": "Main"}, {"name": "PoseSim: squats"}, {"name": "Other"}],
         "sources": [
-            scene("Main", ["PoseSim Score", "PoseSim Target"]),
+            scene("Main", ["PoseSim Target", "PoseSim Score"]),  # the score drawn on top
             scene("PoseSim: squats", ["PoseSim Score"]),
             scene("Other", []),
             {

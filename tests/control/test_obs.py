@@ -244,9 +244,11 @@ def test_a_missing_text_source_is_added_to_the_program_scene(studio):
         settings = obs_call(obs, "GetInputSettings", inputName="My Score")
         assert settings["inputKind"] == "text_ft2_source_v2"
         assert wait_for(
-            lambda: obs_call(obs, "GetInputSettings", inputName="My Score")["inputSettings"]
-            .get("text", "")
-            .endswith("\ndance")
+            lambda: (
+                obs_call(obs, "GetInputSettings", inputName="My Score")["inputSettings"]
+                .get("text", "")
+                .endswith("\ndance")
+            )
         )
         assert api.status().get("target") == "dance"
     obs_call(obs, "RemoveInput", inputName="My Score")
