@@ -152,11 +152,16 @@ class Worker:
             try:
                 if action[0] == "refresh" or not self.targets:
                     self.targets = api.targets()
-                elif action[0] != "status":
+                if action[0] not in ("refresh", "status"):
                     api.perform(action)
-                self.status_line = describe(api.status())
+                line = describe(api.status())
             except ApiError as error:
-                self.status_line = str(error)
+                line = str(error)
+            except Exception as error:  # never let the worker die: OBS would lose its hotkeys
+                line = f"error: {error!r}"
+            if action[0] not in ("refresh", "status") or line != self.status_line:
+                print(f"posesim-cam {action[0]}: {line}")  # OBS's Script Log
+            self.status_line = line
 
 
 WORKER = Worker()

@@ -85,11 +85,21 @@ class Renderer:
         self._thread.start()
 
     def submit(self, job: RenderJob) -> None:
-        """Hand a job over; with ``newest_wins``, one the thread has not started is dropped."""
+        """Hand a job over; with ``newest_wins``, one the thread has not started is dropped.
+
+        Raises what ended the render thread, rather than wait for it forever.
+        """
         if self.newest_wins:
             with contextlib.suppress(queue.Empty):
                 self._jobs.get_nowait()
-        self._jobs.put(job)
+        while True:
+            try:
+                self._jobs.put(job, timeout=0.5)
+                return
+            except queue.Full:
+                self.raise_error()
+                if self._thread is None or not self._thread.is_alive():
+                    raise RuntimeError("the render thread ended") from None
 
     def raise_error(self) -> None:
         """Raise, in the calling thread, what ended the render thread (an output failing)."""
@@ -100,8 +110,10 @@ class Renderer:
         """Render what is queued, then end the thread."""
         if self._thread is None:
             return
-        self._jobs.put(None)
-        self._thread.join(timeout=timeout)
+        if self._thread.is_alive():
+            with contextlib.suppress(queue.Full):
+                self._jobs.put(None, timeout=timeout)
+            self._thread.join(timeout=timeout)
         self._thread = None
 
     def _loop(self) -> None:

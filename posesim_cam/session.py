@@ -266,6 +266,8 @@ class LiveSession:
                 raise UserError(f"The target {first_target!r} could not be loaded", "see above")
         elif self.targets:
             self._select_index(0)
+        attempt = self._attempt
+        self._publish_status(Phase.IDLE if attempt is None else attempt.clock.phase(self._now))
         # The processing thread spends most of its time in MediaPipe (no GIL) and must get the
         # GIL back quickly when it returns; the default 5 ms switch interval let the render
         # thread's numpy work delay it (measured: ~4% of throughput at 1280x720).

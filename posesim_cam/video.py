@@ -151,33 +151,49 @@ def prefetched(items: Iterator[T], depth: int = 4) -> Iterator[T]:
 
 
 class TargetVideo:
-    """Frames of a target video by index, read forward (reopened to go back)."""
+    """Frames of a target video by index, read forward (reopened to go back).
+
+    Safe across threads: the session closes a target's video when it switches targets while
+    the render thread may still be reading it for a queued picture; after ``close`` a read
+    gives None instead of reopening the file (or decoding a released capture).
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._cap: cv2.VideoCapture | None = None
         self._next = 0
         self._frame: np.ndarray | None = None
+        self._lock = threading.Lock()
+        self._closed = False
 
     def frame(self, index: int) -> np.ndarray | None:
-        if self._frame is not None and index == self._next - 1:
-            return self._frame
-        if self._cap is None or index < self._next:
-            self.close()
-            self._cap = cv2.VideoCapture(str(self.path))
-            self._next = 0
-        while self._next < index:  # skip without converting the frames in between
-            if not self._cap.grab():
+        with self._lock:
+            if self._closed:
+                return None
+            if self._frame is not None and index == self._next - 1:
                 return self._frame
-            self._next += 1
-        ok, image = self._cap.read()
-        if ok:
-            self._frame = image
-            self._next += 1
-        return self._frame
+            if self._cap is None or index < self._next:
+                self._release()
+                self._cap = cv2.VideoCapture(str(self.path))
+                self._next = 0
+            while self._next < index:  # skip without converting the frames in between
+                if not self._cap.grab():
+                    return self._frame
+                self._next += 1
+            ok, image = self._cap.read()
+            if ok:
+                self._frame = image
+                self._next += 1
+            return self._frame
 
-    def close(self) -> None:
+    def _release(self) -> None:
         if self._cap is not None:
             self._cap.release()
         self._cap = None
         self._frame = None
+
+    def close(self) -> None:
+        """Release the file; later reads give None. Safe to call twice, from any thread."""
+        with self._lock:
+            self._closed = True
+            self._release()

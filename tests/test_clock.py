@@ -30,3 +30,17 @@ def test_restart_counts_down_again():
     clock.start(0.0)
     clock.start(6.0)
     assert clock.phase(7.0) == "countdown" and clock.position(8.5) == pytest.approx(0.5)
+
+
+def test_seek_moves_the_target_and_keeps_a_pause():
+    clock = TargetClock(duration=10.0, countdown=3.0)
+    clock.start(100.0)
+    clock.seek(101.0, 4.0)  # an outside player is at 4 s: no countdown left
+    assert clock.phase(101.0) == "playing" and clock.position(102.0) == pytest.approx(5.0)
+    clock.pause(102.0)
+    clock.seek(103.0, 7.5)
+    assert clock.phase(109.0) == "paused" and clock.position(109.0) == pytest.approx(7.5)
+    clock.resume(110.0)
+    assert clock.position(111.0) == pytest.approx(8.5)
+    clock.seek(111.0, 10.0)
+    assert clock.phase(111.0) == "finished"

@@ -13,6 +13,7 @@ and the clock; never the session.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -99,11 +100,17 @@ def score_text(status: Status) -> str:
     return f"{round(status.score)} {status.grade or ''}".rstrip() + f"\n{target}"
 
 
-def connection_error(error: Exception, settings: ObsSettings) -> UserError:
-    """One sentence for a failed connection: a refused password, or OBS not reachable."""
+def connection_error(error: Exception, settings: ObsSettings, login: bool = False) -> UserError:
+    """One sentence for a failed connection: a refused password (a failed or unanswered login,
+    ``login``), or OBS not reachable."""
     text = str(error)
-    if "password" in text.lower() or "identify" in text.lower() or "auth" in text.lower():
+    if "password" in text.lower() or (login and ("timed out" in text.lower() or not text)):
         return UserError(f"OBS at {settings.address} refused the password", PASSWORD_REMEDY)
+    if login:
+        return UserError(
+            f"OBS at {settings.address} did not let posesim-cam in ({text})",
+            "check that it is OBS's WebSocket server (obs-websocket 5) on that port",
+        )
     return UserError(
         f"OBS is not reachable at {settings.address} ({text or type(error).__name__})",
         "start OBS and tick Tools -> WebSocket Server Settings -> Enable WebSocket server",
@@ -111,18 +118,40 @@ def connection_error(error: Exception, settings: ObsSettings) -> UserError:
 
 
 def open_client(settings: ObsSettings, timeout: float = 3.0) -> Any:
-    """A connected obs-websocket client (obs-websocket-py).
+    """A connected, identified obs-websocket client (obs-websocket-py).
+
+    The handshake runs with a socket timeout (the library's own ``connect`` has none, and an
+    OBS that accepts the socket but never answers would hang the link for good); then the
+    socket blocks again for the library's receiving thread.
 
     Raises:
-        UserError: wrong password, or OBS not reachable.
+        UserError: wrong password, or OBS not reachable or not answering.
     """
+    import websocket
     from obswebsocket import obsws
+    from obswebsocket.core import RecvThread
 
+    # The library logs "Connection lost!" and the like on its own; posesim-cam says it once,
+    # in its own words.
+    library_log = logging.getLogger("obswebsocket")
+    if not library_log.handlers:
+        library_log.addHandler(logging.NullHandler())
+    library_log.propagate = False
     client = obsws(settings.host, settings.port, settings.password, timeout=timeout)
+    client.ws = websocket.WebSocket()
+    login = False
     try:
-        client.connect()
-    except Exception as error:  # the library raises its own and socket errors
-        raise connection_error(error, settings) from None
+        client.ws.connect(f"ws://{settings.host}:{settings.port}", timeout=timeout)
+        login = True
+        client._auth()  # Hello, Identify (with the password's challenge), Identified
+        client.ws.settimeout(None)
+        client.thread_recv = RecvThread(client)
+        client.thread_recv.daemon = True
+        client.thread_recv.start()
+    except Exception as error:  # the library raises its own, websocket's and socket errors
+        with contextlib.suppress(Exception):
+            client.ws.close()
+        raise connection_error(error, settings, login) from None
     return client
 
 

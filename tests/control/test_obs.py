@@ -103,7 +103,8 @@ def running(studio, *extra: str) -> Iterator[tuple[Api, subprocess.Popen, Path]]
         process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=err, text=True)
     api = Api(port)
     try:
-        assert wait_for(lambda: api.status().get("state"), 60), log.read_text()
+        # Up when frames flow (the models are loaded): the status then has a rate.
+        assert wait_for(lambda: api.status().get("fps", 0) > 0, 90), log.read_text()
         yield api, process, log
     finally:
         process.send_signal(signal.SIGTERM)
@@ -210,11 +211,14 @@ def test_the_link_comes_back_after_obs_is_killed_and_restarted(studio):
     with running(studio, "--obs-password", PASSWORD, "--target", "dance") as (api, process, log):
         assert wait_for(lambda: "\ndance" in score_text(obs)), score_text(obs)
         obs.kill()
-        assert wait_for(lambda: "lost the connection to OBS" in log.read_text(), 20), (
-            log.read_text()
-        )
-        assert process.poll() is None and api.status().get("target") == "dance"
-        obs.start()
+        try:
+            assert wait_for(lambda: "lost the connection to OBS" in log.read_text(), 20), (
+                log.read_text()
+            )
+            assert "Connection lost!" not in log.read_text()  # the library's own log is quiet
+            assert process.poll() is None and api.status().get("target") == "dance"
+        finally:
+            obs.start()  # the other tests share this OBS
         assert wait_for(lambda: log.read_text().count("connected to OBS at") >= 2, 30)
         assert wait_for(lambda: "\ndance" in score_text(obs)), score_text(obs)
 
@@ -252,3 +256,27 @@ def test_a_missing_text_source_is_added_to_the_program_scene(studio):
         )
         assert api.status().get("target") == "dance"
     obs_call(obs, "RemoveInput", inputName="My Score")
+
+
+def test_a_media_source_playing_no_target_is_one_sentence(studio, testdata: Path, tmp_path: Path):
+    obs = studio[0]
+    stranger = tmp_path / "not a target.mp4"
+    shutil.copyfile(testdata / "video" / "lab_dance_view1.mp4", stranger)
+    before = obs_call(obs, "GetInputSettings", inputName="PoseSim Target")["inputSettings"]
+    obs_call(
+        obs,
+        "SetInputSettings",
+        inputName="PoseSim Target",
+        inputSettings={"local_file": str(stranger)},
+    )
+    try:
+        with running(studio, "--obs-password", PASSWORD, "--obs-media", "--target", "squats") as (
+            api,
+            _,
+            log,
+        ):
+            assert wait_for(lambda: "which is not a target" in log.read_text()), log.read_text()
+            assert f"posesim-cam targets add {stranger}" in log.read_text()
+            assert api.status().get("target") == "squats"  # the session goes on with its own
+    finally:
+        obs_call(obs, "SetInputSettings", inputName="PoseSim Target", inputSettings=before)
