@@ -22,15 +22,14 @@ def test_frames_by_index_forward_and_back(testdata: Path):
 def test_closing_while_the_render_thread_reads_is_safe(testdata: Path):
     # The session closes a target's video when it switches targets while the render thread
     # may still read it: that must neither crash the decoder nor reopen the file.
+    def reader(video: TargetVideo, results: list[object]) -> None:
+        for index in range(0, 120, 3):
+            results.append(video.frame(index))
+
     for _ in range(5):
         video = TargetVideo(testdata / "video" / "dance_1person_30fps.mp4")
         results: list[object] = []
-
-        def reader() -> None:
-            for index in range(0, 120, 3):
-                results.append(video.frame(index))
-
-        thread = threading.Thread(target=reader)
+        thread = threading.Thread(target=reader, args=(video, results))
         thread.start()
         video.close()
         thread.join(timeout=30)
