@@ -55,6 +55,16 @@ def _workspace(
     return Workspace(library_dir, backend, model_path)
 
 
+obs_option = click.option(
+    "--obs",
+    is_flag=False,
+    flag_value="localhost:4455",
+    metavar="[HOST:PORT]",
+    help="Link with OBS over obs-websocket (default localhost:4455).",
+)
+obs_password_option = click.option(
+    "--obs-password", help="obs-websocket's password (or $POSESIM_OBS_PASSWORD)."
+)
 model_option = click.option(
     "--model",
     "model_path",
@@ -142,14 +152,8 @@ def _size(text: str | None) -> tuple[int, int] | None:
 )
 @click.option("--no-control", is_flag=True, help="Do not serve the control API.")
 @click.option("--token", help="Token the control API requires (default: `posesim-cam token`).")
-@click.option(
-    "--obs",
-    is_flag=False,
-    flag_value="localhost:4455",
-    metavar="[HOST:PORT]",
-    help="Link with OBS over obs-websocket (default localhost:4455).",
-)
-@click.option("--obs-password", help="obs-websocket's password (or $POSESIM_OBS_PASSWORD).")
+@obs_option
+@obs_password_option
 @click.option("--obs-text", help="OBS text source that shows the score (PoseSim Score).")
 @click.option(
     "--obs-media",
@@ -203,14 +207,8 @@ def run(**given: object) -> None:
 
 @main.command()
 @click.option("--camera", default="0", show_default=True, help="Camera index or device path.")
-@click.option(
-    "--obs",
-    is_flag=False,
-    flag_value="localhost:4455",
-    metavar="[HOST:PORT]",
-    help="Also check the link with OBS (default localhost:4455).",
-)
-@click.option("--obs-password", help="obs-websocket's password (or $POSESIM_OBS_PASSWORD).")
+@obs_option
+@obs_password_option
 @library_option
 @backend_option
 @model_option

@@ -161,7 +161,8 @@ def test_run_with_a_missing_camera(testdata: Path):
 
 
 def test_a_camera_that_drops_out_shows_camera_lost_and_comes_back():
-    from tests.capture.test_capture import FakeCamera, wait_until
+    from tests.capture.test_capture import FakeCamera
+    from tests.polling import wait_until
 
     camera = FakeCamera(fps=60.0, die_after=15)
     source = CameraSource(0, opener=camera.open, reconnect_interval=0.05)

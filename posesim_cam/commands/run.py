@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, TextIO
@@ -116,7 +116,27 @@ def run(
     options: RunOptions, progress: ProgressFactory | None = None, log: TextIO | None = None
 ) -> SessionSummary:
     """Run the live session until the source ends, the preview closes, or Ctrl-C."""
-    log = log or sys.stderr
+    with contextlib.ExitStack() as logs:
+        if log is None:
+            log = logs.enter_context(console_stream())
+        return _run(options, progress, log)
+
+
+@contextlib.contextmanager
+def console_stream() -> Iterator[TextIO]:
+    """The process's stderr, on a file descriptor of its own: MediaPipe's start-up points fd 2
+    at /dev/null for a moment (``pose.blazepose``), and what the control API, the OBS link and
+    the session say meanwhile, from their own threads, must still be seen."""
+    try:
+        fd = os.dup(sys.stderr.fileno())
+    except (AttributeError, OSError, ValueError):  # no real stderr (captured, embedded)
+        yield sys.stderr
+        return
+    with os.fdopen(fd, "w", buffering=1, encoding=sys.stderr.encoding or "utf-8") as stream:
+        yield stream
+
+
+def _run(options: RunOptions, progress: ProgressFactory | None, log: TextIO) -> SessionSummary:
     workspace = options.workspace
     encoder = workspace.encoder()
     names = [entry.name for entry in workspace.library.entries()]

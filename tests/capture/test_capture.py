@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ import pytest
 
 from posesim_cam.capture import CameraSource, FileSource, Frame, list_cameras, open_source
 from posesim_cam.errors import UserError
+from tests.polling import wait_until
 
 
 @pytest.fixture(scope="module")
@@ -279,12 +279,3 @@ class FakeCapture:
     def release(self) -> None:
         self.opened = False
         self.camera.released += 1
-
-
-def wait_until(condition: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return False

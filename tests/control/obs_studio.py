@@ -13,11 +13,11 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
 from tests.conftest import REPO_ROOT
+from tests.polling import wait_until
 
 SCRIPT = REPO_ROOT / "obs_scripts" / "posesim_control.py"
 PASSWORD = "obs-test-password-42"
@@ -186,11 +186,8 @@ class ObsStudio:
 
 
 def wait_for(check, timeout: float, what: str, log: Path | None = None) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
+    if wait_until(check, timeout, interval=0.2):
+        return
     tail = log.read_text()[-3000:] if log is not None and log.exists() else ""
     raise TimeoutError(f"{what} did not come up in {timeout:.0f} s\n{tail}")
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,18 +25,10 @@ from posesim_cam.pose.registry import create_backend
 from posesim_cam.records import RecordStore
 from posesim_cam.session import LiveSession, LiveSettings
 from tests.control.test_api import TOKEN, request
-from tests.test_cli import cli
+from tests.polling import wait_until
+from tests.test_cli import cli, write_empty_video
 
 LIBRARIES: list[Path] = []  # the library folder of the latest ``live`` fixture
-
-
-def wait_for(check: Callable[[], bool], timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.fixture
@@ -77,7 +70,7 @@ def live(testdata: Path, tmp_path: Path) -> Iterator[tuple[object, LiveSession, 
         runner = threading.Thread(target=session.run, args=("dance",))
         runner.start()
         try:
-            assert wait_for(lambda: output.frames_sent > 3)
+            assert wait_until(lambda: output.frames_sent > 3)
             yield server, session, seen
         finally:
             session.stop()
@@ -96,36 +89,36 @@ def bind_free_port() -> int:
 def test_switching_pausing_and_hiding_over_http_reach_the_session_and_the_hud(live):
     server, _, seen = live
     status = lambda: request(server, "GET", "/status")[1]  # noqa: E731
-    assert wait_for(lambda: status()["target"] == "dance")
+    assert wait_until(lambda: status()["target"] == "dance")
     assert status()["targets"] == 2 and status()["fps"] > 0
 
     assert request(server, "POST", "/target", {"name": "squats"})[0] == 200
-    assert wait_for(lambda: status()["target"] == "squats"), status()
+    assert wait_until(lambda: status()["target"] == "squats"), status()
     switched = len(seen)
-    assert wait_for(lambda: any(h.target_name == "squats" for h in seen[switched - 1 :]))
+    assert wait_until(lambda: any(h.target_name == "squats" for h in seen[switched - 1 :]))
 
     assert request(server, "POST", "/target", {"step": "next"})[0] == 200  # wraps to dance
-    assert wait_for(lambda: status()["target"] == "dance"), status()
+    assert wait_until(lambda: status()["target"] == "dance"), status()
     assert request(server, "POST", "/target", {"index": 2})[0] == 200
-    assert wait_for(lambda: status()["target"] == "squats"), status()
+    assert wait_until(lambda: status()["target"] == "squats"), status()
 
-    assert wait_for(lambda: status()["state"] == "playing"), status()
+    assert wait_until(lambda: status()["state"] == "playing"), status()
     assert request(server, "POST", "/pause")[0] == 200
-    assert wait_for(lambda: status()["state"] == "paused"), status()
+    assert wait_until(lambda: status()["state"] == "paused"), status()
     paused_at = status()["position"]
     time.sleep(0.5)
     assert status()["position"] == pytest.approx(paused_at)  # the clock stands still
     assert request(server, "POST", "/resume")[0] == 200
-    assert wait_for(lambda: status()["state"] == "playing"), status()
+    assert wait_until(lambda: status()["state"] == "playing"), status()
     assert request(server, "POST", "/restart")[0] == 200
-    assert wait_for(lambda: status()["state"] == "countdown"), status()
+    assert wait_until(lambda: status()["state"] == "countdown"), status()
 
     assert request(server, "POST", "/hud", {"visible": False})[0] == 200
-    assert wait_for(lambda: status()["hud_visible"] is False)
+    assert wait_until(lambda: status()["hud_visible"] is False)
     hidden = len(seen)
-    assert wait_for(lambda: any(not h.visible for h in seen[hidden:]))
+    assert wait_until(lambda: any(not h.visible for h in seen[hidden:]))
     assert request(server, "POST", "/hud", {"visible": True})[0] == 200
-    assert wait_for(lambda: status()["hud_visible"] is True)
+    assert wait_until(lambda: status()["hud_visible"] is True)
 
 
 def test_clients_hammering_the_api_do_not_stall_the_loop(live):
@@ -157,7 +150,7 @@ def test_a_target_added_while_running_can_be_started(live, testdata: Path):
     status, body = request(server, "GET", "/targets")
     assert status == 200 and [t["name"] for t in body["targets"]] == ["dance", "lab", "squats"]
     assert request(server, "POST", "/target", {"name": "lab"})[0] == 200
-    assert wait_for(lambda: request(server, "GET", "/status")[1]["target"] == "lab")
+    assert wait_until(lambda: request(server, "GET", "/status")[1]["target"] == "lab")
     assert request(server, "GET", "/status")[1]["targets"] == 3
 
 
@@ -193,3 +186,36 @@ def test_token_command_prints_the_token_file(tmp_path: Path):
     assert cli("token", env={"POSESIM_TOKEN": "from-env-0123456789"}).stdout.strip() == (
         "from-env-0123456789"
     )
+
+
+def test_what_the_link_says_while_mediapipe_starts_is_not_lost(testdata: Path, tmp_path: Path):
+    # MediaPipe points fd 2 at /dev/null while its graphs start and until they first find
+    # somebody (an empty room: dozens of calls); the OBS link says at once, from its own
+    # thread, that OBS is not there, and that line must reach the console.
+    empty = write_empty_video(tmp_path / "empty room.mp4", frames=60)
+    squats = str(testdata / "video" / "squats_1person_5fps.mp4")
+    result = cli(
+        "run", "--source", str(empty), "--realtime", "--target", squats, "--output", "null",
+        "--obs", f"127.0.0.1:{bind_free_port()}", "--no-control",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "OBS is not reachable at 127.0.0.1:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_console_stream_is_heard_while_mediapipe_mutes_stderr():
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "from posesim_cam.commands.run import console_stream\n"
+        "from posesim_cam.pose.blazepose import _quiet_native_stderr\n"
+        "with console_stream() as console, _quiet_native_stderr():\n"
+        "    print('lost: sys.stderr while fd 2 is muted', file=sys.stderr, flush=True)\n"
+        "    print('heard: the console stream', file=console, flush=True)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "heard: the console stream" in result.stderr
+    assert "lost:" not in result.stderr  # the mute is real: without the stream it is gone

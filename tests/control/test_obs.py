@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from posesim_cam.commands.workspace import Workspace
 from posesim_cam.encoder import load_encoder
 from tests.control.obs_studio import PASSWORD, ObsStudio, free_port, have_obs
 from tests.control.test_api import TOKEN, request
+from tests.polling import wait_until
 
 pytestmark = pytest.mark.skipif(
     not have_obs() and os.environ.get("CI") != "true",
@@ -39,15 +40,6 @@ class Api:
             return request(self, "GET", "/status")[1]  # type: ignore[arg-type]
         except OSError:
             return {}
-
-
-def wait_for(check: Callable[[], object], timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +96,7 @@ def running(studio, *extra: str) -> Iterator[tuple[Api, subprocess.Popen, Path]]
     api = Api(port)
     try:
         # Up when frames flow (the models are loaded): the status then has a rate.
-        assert wait_for(lambda: api.status().get("fps", 0) > 0, 90), log.read_text()
+        assert wait_until(lambda: api.status().get("fps", 0) > 0, 90), log.read_text()
         yield api, process, log
     finally:
         process.send_signal(signal.SIGTERM)
@@ -138,33 +130,35 @@ def score_text(obs: ObsStudio) -> str:
 def test_hotkeys_of_the_obs_script_steer_the_session(studio):
     obs = studio[0]
     with running(studio, "--obs-password", PASSWORD, "--target", "dance") as (api, _, log):
-        assert wait_for(lambda: api.status().get("target") == "dance"), api.status()
-        assert wait_for(lambda: "connected to OBS" in log.read_text()), log.read_text()
+        assert wait_until(lambda: api.status().get("target") == "dance"), api.status()
+        assert wait_until(lambda: "connected to OBS" in log.read_text()), log.read_text()
         obs_call(obs, "TriggerHotkeyByName", hotkeyName="posesim.next_target")
-        assert wait_for(lambda: api.status().get("target") == "squats"), api.status()
-        assert wait_for(lambda: api.status().get("state") == "playing"), api.status()
+        assert wait_until(lambda: api.status().get("target") == "squats"), api.status()
+        assert wait_until(lambda: api.status().get("state") == "playing"), api.status()
         obs_call(obs, "TriggerHotkeyByName", hotkeyName="posesim.pause")
-        assert wait_for(lambda: api.status().get("state") == "paused"), api.status()
+        assert wait_until(lambda: api.status().get("state") == "paused"), api.status()
         obs_call(obs, "TriggerHotkeyByName", hotkeyName="posesim.pause_resume")
-        assert wait_for(lambda: api.status().get("state") == "playing"), api.status()
+        assert wait_until(lambda: api.status().get("state") == "playing"), api.status()
         obs_call(obs, "TriggerHotkeyByName", hotkeyName="posesim.toggle_hud")
-        assert wait_for(lambda: api.status().get("hud_visible") is False), api.status()
+        assert wait_until(lambda: api.status().get("hud_visible") is False), api.status()
         obs_call(obs, "TriggerHotkeyByName", hotkeyName="posesim.target_1")
-        assert wait_for(lambda: api.status().get("target") == "dance"), api.status()
+        assert wait_until(lambda: api.status().get("target") == "dance"), api.status()
 
 
 def test_scenes_pick_targets_and_the_score_reaches_the_text_source(studio):
     obs = studio[0]
     with running(studio, "--obs-password", PASSWORD, "--target", "dance") as (api, _, log):
-        assert wait_for(lambda: "\ndance" in score_text(obs)), score_text(obs)
+        assert wait_until(lambda: "\ndance" in score_text(obs)), score_text(obs)
         obs_call(obs, "SetCurrentProgramScene", sceneName="PoseSim: squats")
-        assert wait_for(lambda: api.status().get("target") == "squats"), api.status()
+        assert wait_until(lambda: api.status().get("target") == "squats"), api.status()
         # The text shows the live score and grade over the target's name.
         scored = lambda: score_text(obs).split("\n")[0][:1].isdigit()  # noqa: E731
-        assert wait_for(lambda: scored() and score_text(obs).endswith("\nsquats")), score_text(obs)
+        assert wait_until(lambda: scored() and score_text(obs).endswith("\nsquats")), score_text(
+            obs
+        )
         obs_call(obs, "CreateScene", sceneName="PoseSim: nobody")
         obs_call(obs, "SetCurrentProgramScene", sceneName="PoseSim: nobody")
-        assert wait_for(lambda: "'nobody', which is not in the library" in log.read_text())
+        assert wait_until(lambda: "'nobody', which is not in the library" in log.read_text())
         assert api.status().get("target") == "squats"  # the session goes on as it was
         obs_call(obs, "SetCurrentProgramScene", sceneName="Main")
 
@@ -177,15 +171,15 @@ def test_a_media_source_drives_the_target_clock(studio):
         log,
     ):
         # The Media Source plays a copy of the dance video: that target is chosen by content.
-        assert wait_for(lambda: api.status().get("target") == "dance"), (api.status(), log)
-        assert wait_for(lambda: api.status().get("state") == "playing"), api.status()
+        assert wait_until(lambda: api.status().get("target") == "dance"), (api.status(), log)
+        assert wait_until(lambda: api.status().get("state") == "playing"), api.status()
         obs_call(
             obs,
             "TriggerMediaInputAction",
             inputName="PoseSim Target",
             mediaAction="OBS_WEBSOCKET_MEDIA_INPUT_ACTION_PAUSE",
         )
-        assert wait_for(lambda: api.status().get("state") == "paused"), api.status()
+        assert wait_until(lambda: api.status().get("state") == "paused"), api.status()
         cursor = obs_call(obs, "GetMediaInputStatus", inputName="PoseSim Target")["mediaCursor"]
         assert api.status()["position"] == pytest.approx(cursor / 1000, abs=0.4)
         obs_call(
@@ -194,33 +188,33 @@ def test_a_media_source_drives_the_target_clock(studio):
             inputName="PoseSim Target",
             mediaAction="OBS_WEBSOCKET_MEDIA_INPUT_ACTION_PLAY",
         )
-        assert wait_for(lambda: api.status().get("state") == "playing"), api.status()
+        assert wait_until(lambda: api.status().get("state") == "playing"), api.status()
 
 
 def test_a_wrong_password_is_one_sentence_and_the_session_goes_on(studio):
     with running(studio, "--obs-password", "not-the-password") as (api, _, log):
-        assert wait_for(lambda: "refused the password" in log.read_text(), 60), repr(
+        assert wait_until(lambda: "refused the password" in log.read_text(), 60), repr(
             log.read_text()
         )
         assert "--obs-password" in log.read_text()
-        assert wait_for(lambda: api.status().get("fps", 0) > 0), repr(api.status())
+        assert wait_until(lambda: api.status().get("fps", 0) > 0), repr(api.status())
 
 
 def test_the_link_comes_back_after_obs_is_killed_and_restarted(studio):
     obs = studio[0]
     with running(studio, "--obs-password", PASSWORD, "--target", "dance") as (api, process, log):
-        assert wait_for(lambda: "\ndance" in score_text(obs)), score_text(obs)
+        assert wait_until(lambda: "\ndance" in score_text(obs)), score_text(obs)
         obs.kill()
         try:
-            assert wait_for(lambda: "lost the connection to OBS" in log.read_text(), 20), (
+            assert wait_until(lambda: "lost the connection to OBS" in log.read_text(), 20), (
                 log.read_text()
             )
             assert "Connection lost!" not in log.read_text()  # the library's own log is quiet
             assert process.poll() is None and api.status().get("target") == "dance"
         finally:
             obs.start()  # the other tests share this OBS
-        assert wait_for(lambda: log.read_text().count("connected to OBS at") >= 2, 30)
-        assert wait_for(lambda: "\ndance" in score_text(obs)), score_text(obs)
+        assert wait_until(lambda: log.read_text().count("connected to OBS at") >= 2, 30)
+        assert wait_until(lambda: "\ndance" in score_text(obs)), score_text(obs)
 
 
 def test_doctor_checks_the_obs_link(studio):
@@ -242,12 +236,12 @@ def test_doctor_checks_the_obs_link(studio):
 def test_a_missing_text_source_is_added_to_the_program_scene(studio):
     obs = studio[0]
     with running(studio, "--obs-password", PASSWORD, "--obs-text", "My Score") as (api, _, log):
-        assert wait_for(lambda: "added the text source 'My Score'" in log.read_text()), (
+        assert wait_until(lambda: "added the text source 'My Score'" in log.read_text()), (
             log.read_text()
         )
         settings = obs_call(obs, "GetInputSettings", inputName="My Score")
         assert settings["inputKind"] == "text_ft2_source_v2"
-        assert wait_for(
+        assert wait_until(
             lambda: (
                 obs_call(obs, "GetInputSettings", inputName="My Score")["inputSettings"]
                 .get("text", "")
@@ -275,7 +269,7 @@ def test_a_media_source_playing_no_target_is_one_sentence(studio, testdata: Path
             _,
             log,
         ):
-            assert wait_for(lambda: "which is not a target" in log.read_text()), log.read_text()
+            assert wait_until(lambda: "which is not a target" in log.read_text()), log.read_text()
             assert f"posesim-cam targets add {stranger}" in log.read_text()
             assert api.status().get("target") == "squats"  # the session goes on with its own
     finally:
