@@ -301,6 +301,31 @@ def targets_remove(name: str, library_dir: Path | None) -> None:
     click.echo(remove_target(_workspace(library_dir), name))
 
 
+@main.group()
+def models() -> None:
+    """Pose model files that do not ship in the package (BlazePose heavy)."""
+
+
+@models.command("add")
+@click.argument("file", type=click.Path(path_type=Path))
+def models_add(file: Path) -> None:
+    """Install a model from FILE: the .tflite, or the tarball of `npm pack @mediapipe/pose`."""
+    from posesim_cam.pose.models import add_model
+
+    model, path = add_model(file)
+    click.echo(f"Installed {model.name} for the {model.backend} backend in {path}")
+
+
+@models.command("list")
+def models_list() -> None:
+    """List the models posesim-cam knows and whether each is installed."""
+    from posesim_cam.pose.models import list_models
+
+    for status in list_models():
+        where = str(status.path) if status.path else "not installed: posesim-cam models add FILE"
+        click.echo(f"{status.model.backend:<16} {status.model.name:<28} {where}")
+
+
 data_option = click.option(
     "--data",
     type=click.Path(file_okay=False, path_type=Path),

@@ -10,13 +10,15 @@ is often missed. So this backend works top down and chooses the framing itself:
   two scales (``crop.search_windows``, at most 8), keeping the most prominent person: the
   largest, weighted by how much of them is visible.
 
-Two MediaPipe graphs do this. Tracking uses a video-mode graph: once it has found the person in
-the crop it follows them from its own previous landmarks without its detector (about 19 ms a
+Two MediaPipe graphs do this. Tracking uses a video-mode graph: once it has found the person
+in the crop it follows them from its own previous landmarks without its detector (about 19 ms a
 call instead of 31 ms here) and smooths the landmarks over time. For that the crop window stays
 put while the person is well inside it and is re-placed only when they near its edge or change
 size a lot. Searching uses a still-image graph, whose calls are independent of each other.
-Imports ``pose.base``, ``pose.crop`` and the skeleton only (registered lazily by
-``pose.registry``).
+
+``BlazePoseHeavyEstimator`` (``blazepose-heavy``) is the same with MediaPipe's heavy landmark
+model, which the user installs (``pose.models``). Imports ``pose.base``, ``pose.crop``,
+``pose.models`` and the skeleton only (registered lazily by ``pose.registry``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import numpy as np
 
 from posesim_cam.pose.base import Pose
 from posesim_cam.pose.crop import CropWindow, search_windows, window_around
+from posesim_cam.pose.models import HEAVY, provide_to_mediapipe
 from posesim_cam.skeleton import MIN_JOINT_SCORE
 
 # BlazePose's 33 landmarks that are COCO-17 joints, in COCO order. Both name sides from the
@@ -105,19 +108,21 @@ def _quiet_native_stderr() -> Iterator[None]:
 
 
 class _Graph:
-    """One MediaPipe Pose graph, model complexity 1 (the only model inside the wheel).
+    """One MediaPipe Pose graph.
 
     Args:
         video: True for a video-mode graph (tracks between calls, smooths landmarks), False
             for still images (detector on every call).
         min_confidence: detection and tracking thresholds, in [0, 1].
+        complexity: MediaPipe's model complexity: 1 (full, inside the wheel) or 2 (heavy,
+            installed with ``posesim-cam models add``).
     """
 
     # Start-up lines come with the graph's first calls and its first landmarks; stay quiet
     # until it has found somebody, but not longer than this many calls.
     _QUIET_CALLS = 30
 
-    def __init__(self, video: bool, min_confidence: float) -> None:
+    def __init__(self, video: bool, min_confidence: float, complexity: int = 1) -> None:
         # Imported here, not at module level: the import is slow, and its log lines belong in
         # the quiet block. (GLOG_minloglevel and TF_CPP_MIN_LOG_LEVEL were tried: mediapipe
         # 0.10.21 logs through absl and TF Lite's own logger, which ignore both.)
@@ -126,7 +131,7 @@ class _Graph:
 
             self._pose: Any = mp_pose.Pose(
                 static_image_mode=not video,
-                model_complexity=1,
+                model_complexity=complexity,
                 smooth_landmarks=video,
                 enable_segmentation=False,
                 min_detection_confidence=min_confidence,
@@ -266,13 +271,14 @@ class BlazePoseEstimator:
     """
 
     name = "blazepose"
+    complexity = 1  # MediaPipe's model complexity: 1 is "full", inside the wheel
 
     def __init__(self, static_image: bool = False, min_confidence: float = 0.5, **_: Any) -> None:
         if not 0.0 <= min_confidence <= 1.0:
             raise ValueError(f"min_confidence must be in [0, 1], got {min_confidence}")
         self.static_image = static_image
         self.min_confidence = min_confidence
-        self._searcher = _Graph(video=False, min_confidence=min_confidence)
+        self._searcher = _Graph(False, min_confidence, self.complexity)
         self._tracker: _Graph | None = None  # made on the first video frame that needs it
         self._track: _Person | None = None  # the previous frame's person
         self._window: CropWindow | None = None  # the window the tracker last looked at
@@ -415,7 +421,7 @@ class BlazePoseEstimator:
         """The previous frame's person, looked for in a window around them; None if lost."""
         assert self._track is not None
         if self._tracker is None:
-            self._tracker = _Graph(video=True, min_confidence=self.min_confidence)
+            self._tracker = _Graph(True, self.min_confidence, self.complexity)
         window = self._next_window(frame.shape, self._track)
         person = self._look(self._tracker, frame, window)
         if person is None or person.torso_visibility < MIN_TORSO_VISIBILITY:
@@ -424,3 +430,20 @@ class BlazePoseEstimator:
             return None
         self._track, self._window = person, window
         return person
+
+
+class BlazePoseHeavyEstimator(BlazePoseEstimator):
+    """BlazePose GHUM heavy: the same top-down crops through MediaPipe's heaviest landmark
+    model (about three times full's cost a call), which agrees better with itself across
+    camera views. Its model file is installed with ``posesim-cam models add``.
+
+    Raises:
+        UserError: the heavy model is not installed (and cannot be fetched).
+    """
+
+    name = "blazepose-heavy"
+    complexity = 2
+
+    def __init__(self, static_image: bool = False, min_confidence: float = 0.5, **_: Any) -> None:
+        provide_to_mediapipe(HEAVY)
+        super().__init__(static_image, min_confidence)

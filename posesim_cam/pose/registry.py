@@ -18,7 +18,10 @@ DEFAULT_BACKEND = "blazepose"
 BACKENDS: Registry[BackendFactory] = Registry(
     "pose backend",
     # Imported lazily: each backend pulls a heavy runtime (mediapipe, torch).
-    {"blazepose": "posesim_cam.pose.blazepose:BlazePoseEstimator"},
+    {
+        "blazepose": "posesim_cam.pose.blazepose:BlazePoseEstimator",
+        "blazepose-heavy": "posesim_cam.pose.blazepose:BlazePoseHeavyEstimator",
+    },
 )
 
 
