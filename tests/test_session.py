@@ -355,3 +355,10 @@ def test_a_broken_pose_track_ends_in_cannot_score_and_no_personal_best(testdata:
     assert "no body" in summary["cannot_score"]
     assert records.personal_best(target.sha) == before
     assert "cannot score" in run_command.format_summary(result)
+
+
+def test_doctor_tells_whether_the_heavy_model_is_installed(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    checks = {c.name: c for c in doctor_command.doctor(camera=57)}
+    assert checks["heavy model"].ok and "not installed (optional)" in checks["heavy model"].detail
+    assert "posesim-cam models add" in checks["heavy model"].detail

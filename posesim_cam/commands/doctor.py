@@ -1,6 +1,7 @@
 """``posesim-cam doctor``: each part the live session needs, checked, with what to fix.
 
-Imports capture, outputs, the pose registry, the OBS link and the workspace; never the session.
+Imports capture, outputs, the pose registry and models, the OBS link and the workspace; never
+the session.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from posesim_cam.commands.workspace import Workspace
 from posesim_cam.control.obs import ObsSettings, check_obs
 from posesim_cam.errors import UserError
 from posesim_cam.outputs import create_outputs
+from posesim_cam.pose.models import list_models
 from posesim_cam.pose.registry import create_backend
 
 
@@ -67,6 +69,12 @@ def doctor(
         yield Check(
             "pose backend", False, f"{backend} failed to run ({error}); reinstall posesim-cam"
         )
+    for status in list_models():
+        model = status.model
+        if status.path is not None:
+            yield Check("heavy model", True, f"{model.name} in {status.path.parent}")
+        elif backend != model.backend:  # optional: only the backend asked for needs it
+            yield Check("heavy model", True, f"not installed (optional): {model.remedy}")
     try:
         encoder = workspace.encoder()
         yield Check("encoder", True, encoder.version)
