@@ -40,6 +40,10 @@ HOTKEYS = [
 ] + [(f"posesim.target_{n}", f"posesim: target {n}", ("index", n)) for n in range(1, 10)]
 
 
+# posesim-cam is on this machine: never send the token through a proxy from the environment.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 class ApiError(Exception):
     """A request that did not succeed, with the sentence for the status line."""
 
@@ -58,7 +62,7 @@ class Api:
         if data is not None:
             request.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            with _OPENER.open(request, timeout=TIMEOUT) as response:
                 return json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as error:
             if error.code == 401:

@@ -312,7 +312,9 @@ class LiveSession:
         return self._session_summary(elapsed, processing)
 
     def _apply_commands(self) -> None:
-        while True:
+        """Apply the commands queued so far, not those that arrive meanwhile: however fast
+        they come, a frame is processed between batches."""
+        for _ in range(self._commands.qsize()):
             try:
                 command = self._commands.get_nowait()
             except queue.Empty:

@@ -150,6 +150,12 @@ def prefetched(items: Iterator[T], depth: int = 4) -> Iterator[T]:
         worker.join(timeout=5)
 
 
+# TargetVideo: a request this many frames before the frame shown gets the frame shown; a jump
+# back, or forward by more than SEEK_FRAMES, seeks instead of decoding every frame between.
+HOLD_FRAMES = 8
+SEEK_FRAMES = 60
+
+
 class TargetVideo:
     """Frames of a target video by index, read forward (reopened to go back).
 
@@ -170,12 +176,17 @@ class TargetVideo:
         with self._lock:
             if self._closed:
                 return None
-            if self._frame is not None and index == self._next - 1:
+            shown = self._next - 1
+            if self._frame is not None and shown - HOLD_FRAMES <= index <= shown:
+                # The frame shown, or one a moment before it (a followed player's clock
+                # corrected backwards): hold it rather than decode from a keyframe again.
                 return self._frame
-            if self._cap is None or index < self._next:
-                self._release()
+            if self._cap is None:
                 self._cap = cv2.VideoCapture(str(self.path))
                 self._next = 0
+            if index < self._next or index - self._next > SEEK_FRAMES:
+                self._cap.set(cv2.CAP_PROP_POS_FRAMES, index)
+                self._next = index
             while self._next < index:  # skip without converting the frames in between
                 if not self._cap.grab():
                     return self._frame

@@ -25,6 +25,7 @@ from posesim_cam.commands.workspace import Workspace
 from posesim_cam.config import data_dir
 from posesim_cam.control.obs import DEFAULT_TEXT_SOURCE, PASSWORD_ENV, ObsSettings, parse_address
 from posesim_cam.control.server import DEFAULT_CONTROL_PORT
+from posesim_cam.encoder import Encoder
 from posesim_cam.errors import UserError
 from posesim_cam.hud import Compositor
 from posesim_cam.outputs import create_outputs, output_size
@@ -97,8 +98,29 @@ class RunOptions:
                 value = parse_size(value)
             elif name in ("library_dir", "model_path") and isinstance(value, str):
                 value = Path(value).expanduser()
+            _check_control_setting(name, value, source)
             values[name] = value
         return cls(**values)
+
+
+_TEXT_SETTINGS = ("token", "obs", "obs_password", "obs_text", "obs_media")
+
+
+def _check_control_setting(name: str, value: Any, source: str) -> None:
+    """UserError unless a control or OBS setting from the config file has the right type."""
+    if name == "control_port" and (
+        not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 65535
+    ):
+        raise UserError(
+            f"control_port in {source} must be a port number from 0 to 65535, not {value!r}",
+            "write e.g. control_port = 8765 (0 turns the API off)",
+        )
+    if name in _TEXT_SETTINGS and value is not None and not isinstance(value, str):
+        raise UserError(
+            f"{name} in {source} must be text, not {value!r}", f'write it in quotes: {name} = "..."'
+        )
+    if name == "obs_scenes" and not isinstance(value, dict):
+        raise UserError(f"obs_scenes in {source} must be a table", "use the [obs.scenes] table")
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -141,12 +163,10 @@ def _run(options: RunOptions, progress: ProgressFactory | None, log: TextIO) -> 
     encoder = workspace.encoder()
     names = [entry.name for entry in workspace.library.entries()]
     first = options.target or (names[0] if names else None)
+    load = LoadedTargets(workspace, encoder)
     if first is not None:
         # Prepared before the camera opens, so the camera is not held during a long preparation.
-        workspace.load_target(first, encoder, progress)
-
-    def load(name: str) -> Target:
-        return workspace.load_target(name, encoder)
+        load(first, progress)
 
     # OpenCV's own thread pool would compete with MediaPipe for the cores: the render thread
     # already runs OpenCV beside inference.
@@ -205,6 +225,27 @@ def _run(options: RunOptions, progress: ProgressFactory | None, log: TextIO) -> 
             previous = signal.signal(signal.SIGTERM, lambda *_: session.stop())
             stack.callback(signal.signal, signal.SIGTERM, previous)
         return session.run(first)
+
+
+class LoadedTargets:
+    """Targets by name, each loaded once per video file (switching back to a target costs no
+    second hash of its video: the session loads targets between frames)."""
+
+    def __init__(self, workspace: Workspace, encoder: Encoder) -> None:
+        self.workspace = workspace
+        self.encoder = encoder
+        self._loaded: dict[tuple[str, str, int], Target] = {}
+
+    def __call__(self, name: str, progress: ProgressFactory | None = None) -> Target:
+        resolved, video = self.workspace.library.resolve(name)
+        try:
+            key = (resolved, str(video.resolve()), video.stat().st_mtime_ns)
+        except OSError:
+            key = (resolved, str(video), 0)
+        target = self._loaded.get(key)
+        if target is None:
+            target = self._loaded[key] = self.workspace.load_target(name, self.encoder, progress)
+        return target
 
 
 def format_summary(summary: SessionSummary) -> str:

@@ -48,7 +48,11 @@ def host_is_loopback(host_header: str) -> bool:
     """Whether a Host header names this machine's loopback (with or without a port)."""
     host = host_header.strip().lower()
     if host.startswith("["):  # [::1]:8765
-        host = host[: host.find("]") + 1] if "]" in host else host
+        end = host.find("]")
+        rest = host[end + 1 :] if end >= 0 else "x"
+        if rest and not (rest.startswith(":") and rest[1:].isdigit()):
+            return False
+        host = host[: end + 1]
     elif host.count(":") == 1:
         host = host.split(":", 1)[0]
     return host in LOOPBACK_HOSTS

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -39,6 +40,8 @@ TEXT_KINDS = {
 POLL_SECONDS = 0.25  # text updates and Media Source polls
 BACKOFF = (0.5, 1.0, 2.0, 4.0, 5.0)  # seconds between connection attempts, then the last
 MEDIA_FILE_SECONDS = 2.0  # how often the followed source's file is checked
+STABLE_SECONDS = 10.0  # a connection that lasted this long starts the backoff anew
+RESELECT_SECONDS = 5.0  # a target asked of the session is asked again after this long
 PASSWORD_REMEDY = (
     f"give OBS's password with --obs-password or ${PASSWORD_ENV} "
     "(OBS: Tools -> WebSocket Server Settings -> Show Connect Info)"
@@ -46,9 +49,21 @@ PASSWORD_REMEDY = (
 
 
 def parse_address(text: str) -> tuple[str, int]:
-    """ "host:port", "host" or ":port" -> (host, port); default localhost:4455."""
-    host, colon, port = text.strip().rpartition(":") if ":" in text else (text.strip(), "", "")
-    host = host.strip("[]") or "localhost"
+    """ "host:port", "host", ":port", "[::1]:4455" or "::1" -> (host, port); default
+    localhost:4455. IPv6 hosts come back without brackets."""
+    text = text.strip()
+    if text.startswith("["):  # [v6] or [v6]:port
+        host, _, rest = text[1:].partition("]")
+        colon, port = (":", rest[1:]) if rest.startswith(":") else ("", "")
+        if rest and not colon:
+            raise UserError(
+                f"{text!r} is not an OBS address", "write it as HOST:PORT, e.g. localhost:4455"
+            )
+    elif text.count(":") > 1:  # a bare IPv6 address: no port in it
+        host, colon, port = text, "", ""
+    else:
+        host, colon, port = text.rpartition(":") if ":" in text else (text, "", "")
+    host = host or "localhost"
     if not colon:
         return host, DEFAULT_OBS_PORT
     if not port.isdigit() or not 0 < int(port) < 65536:
@@ -79,7 +94,8 @@ class ObsSettings:
 
     @property
     def address(self) -> str:
-        return f"{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
 
     def target_of_scene(self, scene: str) -> str | None:
         """The target a program scene asks for, or None for a scene of no target."""
@@ -94,7 +110,7 @@ def score_text(status: Status) -> str:
     """What the OBS text source shows: score and grade over the target's name."""
     target = status.target or "no target"
     if status.state == Phase.COUNTDOWN and status.countdown is not None:
-        return f"Get ready: {max(1, round(status.countdown + 0.49))}\n{target}"
+        return f"Get ready: {max(1, math.ceil(status.countdown))}\n{target}"
     if status.score is None:
         return f"--\n{target}"
     return f"{round(status.score)} {status.grade or ''}".rstrip() + f"\n{target}"
@@ -137,11 +153,12 @@ def open_client(settings: ObsSettings, timeout: float = 3.0) -> Any:
     if not library_log.handlers:
         library_log.addHandler(logging.NullHandler())
     library_log.propagate = False
-    client = obsws(settings.host, settings.port, settings.password, timeout=timeout)
+    # legacy=False: the library guesses protocol v4 from port 4444 otherwise.
+    client = obsws(settings.host, settings.port, settings.password, timeout=timeout, legacy=False)
     client.ws = websocket.WebSocket()
     login = False
     try:
-        client.ws.connect(f"ws://{settings.host}:{settings.port}", timeout=timeout)
+        client.ws.connect(f"ws://{settings.address}", timeout=timeout)
         login = True
         client._auth()  # Hello, Identify (with the password's challenge), Identified
         client.ws.settimeout(None)
@@ -218,16 +235,26 @@ class ObsLink:
                 self._stop.wait(BACKOFF[min(attempt, len(BACKOFF) - 1)])
                 attempt += 1
                 continue
-            attempt = 0
+            except Exception as error:  # never let the link die: say it, and try again
+                self._tell(f"the OBS link failed ({error!r}); trying again in the background.")
+                self._stop.wait(BACKOFF[-1])
+                continue
             self._told.clear()
             self._tell(f"connected to OBS at {self.settings.address}.")
+            connected_at = time.monotonic()
             try:
                 self._serve(client)
             finally:
                 self.connected.clear()
                 _disconnect(client)
-            if not self._stop.is_set():
-                self._tell(f"lost the connection to OBS at {self.settings.address}; reconnecting.")
+            if self._stop.is_set():
+                return
+            self._tell(f"lost the connection to OBS at {self.settings.address}; reconnecting.")
+            # A connection that drops at once (OBS shutting down, a proxy) must not be retried
+            # in a tight loop: back off unless it lasted.
+            lasted = time.monotonic() - connected_at > STABLE_SECONDS
+            attempt = 0 if lasted else attempt + 1
+            self._stop.wait(0.0 if lasted else BACKOFF[min(attempt, len(BACKOFF) - 1)])
 
     def _serve(self, client: Any) -> None:
         """Work with one connected client until it drops or the link closes."""
@@ -294,7 +321,12 @@ class ObsLink:
     def _on_scene(self, event: Any) -> None:
         """A program scene change (called on obs-websocket's receiving thread: no calls to
         OBS from here, only a queued command to the session)."""
-        scene = str(event.getSceneName())
+        try:
+            self._start_scene_target(str(event.getSceneName()))
+        except Exception as error:  # on the library's thread: an escape would end the link
+            self._tell(f"a scene change could not be followed ({error!r}).", once=False)
+
+    def _start_scene_target(self, scene: str) -> None:
         target = self.settings.target_of_scene(scene)
         if target is None:
             return
@@ -318,6 +350,8 @@ class _MediaFollower:
         self.file: str | None = None
         self.target: str | None = None
         self.checked_at = 0.0
+        self.asked: str | None = None  # the target last asked of the session, and when
+        self.asked_at = 0.0
 
     def poll(self, client: Any, status: Status) -> None:
         from obswebsocket import requests
@@ -343,7 +377,11 @@ class _MediaFollower:
         if self.target is None:
             return
         if status.target != self.target:
-            self.link.controls.select_target(self.target)
+            # Asked once, then again only if it has not taken after a while: the session
+            # applies it between frames, and its status follows a frame later.
+            if self.asked != self.target or now - self.asked_at > RESELECT_SECONDS:
+                self.link.controls.select_target(self.target)
+                self.asked, self.asked_at = self.target, now
             return
         answer = client.call(requests.GetMediaInputStatus(inputName=self.source))
         measured_at = time.monotonic()

@@ -15,7 +15,10 @@ def _command_op(summary: str) -> dict[str, Any]:
     return {
         "summary": summary,
         "security": [{"bearer": []}],
-        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "401": _ERROR, "413": _ERROR},
+        "responses": {
+            "200": {"$ref": "#/components/responses/Ok"},
+            **{code: _ERROR for code in ("400", "401", "405", "413", "421")},
+        },
     }
 
 

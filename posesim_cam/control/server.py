@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
+import sys
 import threading
 
 import uvicorn
@@ -31,7 +32,8 @@ def bind_loopback(port: int, host: str = HOST) -> socket.socket:
         UserError: the port is in use or cannot be bound.
     """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if sys.platform != "win32":  # there it would let a second program share the port
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
         sock.listen(128)
@@ -90,6 +92,11 @@ class ControlServer:
         self._thread.start()
         while not self._server.started and self._thread.is_alive():
             self._thread.join(timeout=0.01)
+        if not self._server.started:
+            raise UserError(
+                f"The control API on {HOST}:{self.port} stopped as it started",
+                "run again with --no-control, and report this with the console's output",
+            )
         return self
 
     def close(self) -> None:

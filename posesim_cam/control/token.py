@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from posesim_cam.config import config_dir
@@ -58,12 +59,30 @@ def load_token(given: str | None = None, path: Path | None = None) -> str:
         ) from None
     if existing:
         return check_token(existing, str(path))
-    token = secrets.token_urlsafe(24)
     try:
-        atomic_write_bytes(path, (token + "\n").encode(), mode=0o600)
+        return _create_token_file(path)
     except OSError as error:
         raise UserError(
             f"The token file {path} cannot be written ({error.strerror or error})",
             f"make {path.parent} writable, or pass --token or set {TOKEN_ENV}",
         ) from None
+
+
+def _create_token_file(path: Path) -> str:
+    """A new token in ``path`` (0600), unless another process made one first: two first runs
+    at once (`run` and `posesim-cam token`) must end with one token, the one in the file."""
+    token = secrets.token_urlsafe(24)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=".token.", dir=path.parent)  # 0600 from the start
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(token + "\n")
+        try:
+            os.link(temporary, path)  # fails if the file exists: never replaces another's
+        except FileExistsError:
+            return check_token(path.read_text(), str(path))
+        except OSError:  # no hard links on this file system: the old way, not exclusive
+            atomic_write_bytes(path, (token + "\n").encode(), mode=0o600)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
     return token

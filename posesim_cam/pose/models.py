@@ -16,6 +16,7 @@ import os
 import shutil
 import tarfile
 import tempfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,6 +114,16 @@ def add_model(source: Path, root: Path | None = None) -> tuple[ModelFile, Path]:
     if not source.is_file():
         raise UserError(f"{source} does not exist or is not a file", "check the path")
     root = root or models_dir()
+    try:
+        return _add_model(source, root)
+    except OSError as error:  # the disk, not the file: say which folder
+        raise UserError(
+            f"The model cannot be written to {root} ({error.strerror or error})",
+            "free some space or make the folder writable",
+        ) from None
+
+
+def _add_model(source: Path, root: Path) -> tuple[ModelFile, Path]:
     with _opened_model(source) as (model, handle):
         destination = installed_path(model, root)
         root.mkdir(parents=True, exist_ok=True)
@@ -155,7 +166,7 @@ def _opened_model(source: Path) -> Iterator[tuple[ModelFile, BinaryIO]]:
                 handle = archive.extractfile(members[model.tarball_member])
                 assert handle is not None
                 yield model, handle
-        except (tarfile.TarError, EOFError, OSError) as error:
+        except (tarfile.TarError, EOFError, zlib.error) as error:
             raise UserError(
                 f"{source} cannot be read as a tarball ({error})", HEAVY.remedy
             ) from None
@@ -185,17 +196,26 @@ def provide_to_mediapipe(
         package_root = Path(mediapipe.__file__).parent
     target = package_root / model.package_path
     installed = installed_path(model, models_root)
-    if _is_model(target, model) and (not installed.is_file() or target.resolve() == installed):
+    # MediaPipe's file is the model already (linked, copied, or fetched by MediaPipe itself).
+    if _is_model(target, model):
         return target
     if installed.is_file() and installed.stat().st_size == model.size:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        temporary.unlink(missing_ok=True)
         try:
-            os.symlink(installed, temporary)
-        except OSError:  # no symlinks here (some Windows accounts): a copy will do
-            shutil.copyfile(installed, temporary)
-        os.replace(temporary, target)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            temporary.unlink(missing_ok=True)
+            try:
+                os.symlink(installed.resolve(), temporary)
+            except OSError:  # no symlinks here (some Windows accounts): a copy will do
+                shutil.copyfile(installed, temporary)
+            os.replace(temporary, target)
+        except OSError as error:
+            raise UserError(
+                f"MediaPipe's model folder {target.parent} cannot be written "
+                f"({error.strerror or error})",
+                "install posesim-cam in a virtual environment (python3 -m venv), where "
+                "mediapipe's folder is yours",
+            ) from None
         return target
     with contextlib.suppress(OSError):
         if target.is_symlink() or (target.exists() and not _is_model(target, model)):

@@ -326,3 +326,29 @@ def test_an_unwritable_token_file_is_one_sentence(tmp_path: Path):
 def test_the_default_token_file_is_in_the_config_folder():
     assert token_path().parent.name == "posesim-cam" and token_path().name == "token"
     assert replace(RecordingControls().status(), score=None).to_dict()["score"] is None
+
+
+def test_two_first_runs_at_once_end_with_one_token(tmp_path: Path):
+    path = tmp_path / "config" / "token"
+    tokens: list[str] = []
+    lock = threading.Lock()
+
+    def first_use() -> None:
+        token = load_token(path=path)
+        with lock:
+            tokens.append(token)
+
+    threads = [threading.Thread(target=first_use) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert len(tokens) == 12 and set(tokens) == {path.read_text().strip()}
+    assert sorted(p.name for p in path.parent.iterdir()) == ["token"]  # no temporary left
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_bracketed_host_must_be_loopback_and_nothing_else():
+    assert host_is_loopback("[::1]:8765") and host_is_loopback("[::1]")
+    for host in ("[::1]evil", "[::1]:80x", "[::1", "localhost:80:80", ""):
+        assert not host_is_loopback(host), host

@@ -103,3 +103,12 @@ def test_the_worker_never_blocks_its_callers_and_stops(served):
     worker.stop()
     assert worker._thread is None
     assert 0 < sum(c == ("restart",) for c in controls.calls) <= 64
+
+
+def test_the_script_never_sends_the_token_through_a_proxy(served, monkeypatch):
+    server, _ = served
+    # A proxy from the environment that would see the token: it must not be used.
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
+    monkeypatch.setenv("no_proxy", "")
+    script = load_script()
+    assert script.Api(server.url, TOKEN).status()["target"] == "dance"
