@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from stat import S_ISREG
 from typing import TextIO
 
 from posesim_cam.control.api import create_app
@@ -74,6 +75,8 @@ class MediaTargets:
     def __call__(self, path: str) -> str | None:
         try:
             stat = Path(path).stat()
+            if not S_ISREG(stat.st_mode):  # a device or a pipe: hashing it would never end
+                return None
             key = (path, stat.st_size, stat.st_mtime_ns)
             sha = self._hashes.get(key)
             if sha is None:
