@@ -1,6 +1,7 @@
 """Live pipeline throughput and capture-to-output latency, beside bare MediaPipe; prints a table.
 
     python bench/live_bench.py            (POSESIM_TESTDATA picks the media folder)
+    python bench/live_bench.py blazepose-heavy   (the heavy backend, against bare complexity 2)
 
 Frames: dance_1person_30fps.mp4 letterboxed to 640x480 and 1280x720, decoded up front and fed
 by an in-memory camera-like source as fast as the session takes them (unpaced). The session is
@@ -12,6 +13,7 @@ same frames, one after another, in the same run.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -72,10 +74,10 @@ def letterbox(image: np.ndarray, width: int, height: int) -> np.ndarray:
     return canvas
 
 
-def bare_mediapipe_fps(images: list[np.ndarray]) -> float:
+def bare_mediapipe_fps(images: list[np.ndarray], complexity: int = 1) -> float:
     import mediapipe as mp
 
-    with mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1) as pose:
+    with mp.solutions.pose.Pose(static_image_mode=False, model_complexity=complexity) as pose:
         pose.process(cv2.cvtColor(images[0], cv2.COLOR_BGR2RGB))  # warm-up
         start = time.perf_counter()
         for image in images:
@@ -83,11 +85,11 @@ def bare_mediapipe_fps(images: list[np.ndarray]) -> float:
         return len(images) / (time.perf_counter() - start)
 
 
-def main() -> None:
+def main(backend: str = "blazepose") -> None:
     cv2.setNumThreads(1)  # as `posesim-cam run` does
     clip = TESTDATA / "video" / "dance_1person_30fps.mp4"
     encoder = load_encoder()
-    target = Workspace().load_target(str(clip), encoder)
+    target = Workspace(backend=backend).load_target(str(clip), encoder)
     raw = []
     cap = cv2.VideoCapture(str(clip))
     while True:
@@ -95,7 +97,7 @@ def main() -> None:
         if not ok:
             break
         raw.append(frame)
-    table = Table(title="posesim-cam live pipeline (unpaced, camera mode, null output)")
+    table = Table(title=f"posesim-cam live pipeline, {backend} (unpaced, camera mode, null output)")
     for column in (
         "size",
         "bare MediaPipe fps",
@@ -109,10 +111,11 @@ def main() -> None:
         table.add_column(column, justify="right")
     for width, height in ((640, 480), (1280, 720)):
         images = [letterbox(f, width, height) for f in raw] * REPEATS
-        before = bare_mediapipe_fps(images)
+        complexity = estimator_complexity(backend)
+        before = bare_mediapipe_fps(images, complexity)
         session = LiveSession(
             MemorySource(images, 30.0),
-            create_backend("blazepose"),
+            create_backend(backend),
             encoder,
             [NullOutput()],
             Compositor(width, height),
@@ -124,7 +127,7 @@ def main() -> None:
         summary = session.run(first_target=str(clip))
         times = session.times
         # Bare MediaPipe before and after the session, averaged: the machine drifts.
-        bare = (before + bare_mediapipe_fps(images)) / 2
+        bare = (before + bare_mediapipe_fps(images, complexity)) / 2
         table.add_row(
             f"{width}x{height}",
             f"{bare:.1f}",
@@ -139,5 +142,12 @@ def main() -> None:
     print(f"goals: ratio >= 0.9x bare MediaPipe, latency p95 <= 60 ms; {os.cpu_count()} cpus")
 
 
+def estimator_complexity(backend: str) -> int:
+    """MediaPipe's model complexity behind a BlazePose backend (what bare MediaPipe runs)."""
+    from posesim_cam.pose.registry import BACKENDS
+
+    return int(getattr(BACKENDS.get(backend), "complexity", 1))
+
+
 if __name__ == "__main__":
-    main()
+    main(*sys.argv[1:2])
