@@ -197,7 +197,6 @@ class ObsLink:
         self.media_target = media_target or (lambda path: None)
         self.log = log
         self.client_factory = client_factory
-        self.connected = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._told: set[str] = set()
@@ -245,7 +244,6 @@ class ObsLink:
             try:
                 self._serve(client)
             finally:
-                self.connected.clear()
                 _disconnect(client)
             if self._stop.is_set():
                 return
@@ -261,7 +259,6 @@ class ObsLink:
         from obswebsocket import events
 
         client.register(self._on_scene, events.CurrentProgramSceneChanged)
-        self.connected.set()
         follower = _MediaFollower(self) if self.settings.media_source else None
         self._created_text = False
         last_text: str | None = None
