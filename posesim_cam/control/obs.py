@@ -162,7 +162,7 @@ def open_client(settings: ObsSettings, timeout: float = 3.0) -> Any:
         login = True
         client._auth()  # Hello, Identify (with the password's challenge), Identified
         client.ws.settimeout(None)
-        client.thread_recv = RecvThread(client)
+        client.thread_recv = _receiver(RecvThread)(client)
         client.thread_recv.daemon = True
         client.thread_recv.start()
     except Exception as error:  # the library raises its own, websocket's and socket errors
@@ -389,6 +389,19 @@ class _MediaFollower:
         if state in ("OBS_MEDIA_STATE_PLAYING", "OBS_MEDIA_STATE_PAUSED"):
             playing = state == "OBS_MEDIA_STATE_PLAYING"
             self.link.controls.follow_media(float(cursor) / 1000.0, playing, measured_at)
+
+
+def _receiver(base: type) -> type:
+    """The library's receiving thread, ending quietly when OBS resets the connection (it
+    re-raises the OSError, and the thread's traceback would reach the console): the link sees
+    the thread gone (``_alive``) and reconnects."""
+
+    class QuietReceiver(base):  # type: ignore[misc, valid-type]
+        def run(self) -> None:
+            with contextlib.suppress(OSError):
+                super().run()
+
+    return QuietReceiver
 
 
 def _alive(client: Any) -> bool:

@@ -50,3 +50,27 @@ def test_the_score_text():
     assert score_text(Status("dance", Phase.COUNTDOWN, None, None, 30.0, 2, countdown=0.2)) == (
         "Get ready: 1\ndance"
     )
+
+
+def test_a_reset_connection_ends_the_receiver_quietly(monkeypatch: pytest.MonkeyPatch):
+    import threading
+
+    from posesim_cam.control.obs import _receiver
+
+    class Receiver(threading.Thread):  # obs-websocket-py's RecvThread re-raises OSError
+        def __init__(self, core: object) -> None:
+            super().__init__(daemon=True)
+
+        def run(self) -> None:
+            raise ConnectionResetError(104, "Connection reset by peer")
+
+    escaped: list[BaseException] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: escaped.append(args.exc_value))
+    thread = _receiver(Receiver)(None)
+    thread.start()
+    thread.join(timeout=5)
+    assert not thread.is_alive() and escaped == []  # gone (the link reconnects), no traceback
+    plain = Receiver(None)
+    plain.start()
+    plain.join(timeout=5)
+    assert len(escaped) == 1  # the check can fail: the library's own thread would print one
