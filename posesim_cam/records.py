@@ -95,9 +95,14 @@ class SessionSummary:
     """A live session as it ended: throughput and every attempt (``run --json``).
 
     Attributes:
-        frames: frames processed; fps: their rate over the run loop (loading excluded).
-        processing_ms_per_frame: pose + scoring time a frame, or None with no frame.
-        latency_p50_ms, latency_p95_ms: capture-to-output latency, or None.
+        frames: frames read from the source.
+        fps: pictures sent to the outputs per second over the run loop (loading excluded).
+        pose_fps: poses estimated per second over the same time: the source's rate when the
+            model keeps up, lower when it does not (the picture does not wait for it).
+        processing_ms_per_frame: time in the pose estimator per estimated frame, or None.
+        latency_p50_ms, latency_p95_ms: capture-to-output latency of the picture, or None.
+        pose_latency_p50_ms, pose_latency_p95_ms: capture-to-pose latency (how far the score
+            trails the picture), or None.
         attempts: the attempts that scored anything, in order.
     """
 
@@ -107,6 +112,9 @@ class SessionSummary:
     latency_p50_ms: float | None = None
     latency_p95_ms: float | None = None
     attempts: tuple[AttemptRecord, ...] = field(default=())
+    pose_fps: float | None = None
+    pose_latency_p50_ms: float | None = None
+    pose_latency_p95_ms: float | None = None
 
     @property
     def last(self) -> AttemptRecord | None:
@@ -125,8 +133,10 @@ class SessionSummary:
             "cannot_score": None if last is None else last.cannot_score,
             "frames": self.frames,
             "fps": self.fps,
+            "pose_fps": self.pose_fps,
             "processing_ms_per_frame": self.processing_ms_per_frame,
             "latency_ms": {"p50": self.latency_p50_ms, "p95": self.latency_p95_ms},
+            "pose_latency_ms": {"p50": self.pose_latency_p50_ms, "p95": self.pose_latency_p95_ms},
             "attempts": [attempt.to_dict() for attempt in self.attempts],
         }
 

@@ -1,10 +1,14 @@
 """LiveSession: capture -> pose -> live scoring -> HUD -> outputs.
 
 The only module that knows all the parts: it may import capture, pose, scoring, the HUD,
-outputs, records, targets and the pipeline; only the ``run`` command imports it. Two threads
-do the work: the calling thread reads frames, estimates poses and scores them; a render thread
-(``pipeline.Renderer``) composes the picture and sends it to the outputs, so composing and
-sending overlap with the next frame's inference on a second core.
+outputs, records, targets and the pipeline; only the ``run`` command imports it. Three threads
+do the work. The calling thread reads every frame, hands it to the pose thread
+(``pipeline.PoseWorker``), scores the poses that have come back since (each at its own frame's
+time) and queues the picture, drawn with the latest pose and score, for the render thread
+(``pipeline.Renderer``), which composes it and sends it to the outputs. So the picture goes out
+at the source's rate whatever the model costs, and pose estimation, composing and encoding
+overlap on the cores. With ``pose_every_frame`` (a file processed as fast as it goes) each
+frame's pose is estimated before its picture instead, so that nothing is skipped.
 
 Control methods (pause, resume, restart, next/previous/select target, stop) may be called from
 any thread; they are queued and applied by the processing thread between frames.
@@ -21,32 +25,30 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TextIO
 
+from posesim_cam.attempt import Attempt, AttemptSettings
 from posesim_cam.capture import Frame, FrameSource
-from posesim_cam.clock import Phase, TargetClock
+from posesim_cam.clock import Phase
 from posesim_cam.control.controls import Status
 from posesim_cam.encoder import Encoder
 from posesim_cam.errors import UserError
-from posesim_cam.hud import Compositor, HudState, SummaryCard
+from posesim_cam.hud import Compositor, HudState
 from posesim_cam.outputs import Output
-from posesim_cam.pipeline import Renderer, RenderJob, StageTimes
+from posesim_cam.pipeline import PoseResult, PoseWorker, Renderer, RenderJob, StageTimes, estimate
 from posesim_cam.pose.base import Pose, PoseEstimator
 from posesim_cam.records import AttemptRecord, RecordStore, SessionSummary
-from posesim_cam.scoring.online import LiveScore, LiveScorer
 from posesim_cam.scoring.outcome import grade
 from posesim_cam.targets import Target
-from posesim_cam.video import TargetVideo
 
 TargetLoader = Callable[[str], Target]
 GIL_SWITCH_INTERVAL = 0.0005  # seconds; see LiveSession.run
-FPS_WINDOW = 30  # frames the reported fps is measured over
+FPS_WINDOW = 30  # frames the reported rates are measured over
 # Following an outside player: the clock is moved when it is this far off (seconds), and a
 # jump back of more than REWIND_SECONDS is a new attempt (the player looped or was rewound).
 SYNC_TOLERANCE = 0.2
 REWIND_SECONDS = 1.0
-BROKEN_TRACK = (
-    "in most frames the keypoints formed no body (a broken pose track); film one person, "
-    "whole body, in good light"
-)
+# A pose older than this (seconds behind the picture) is not drawn: the skeleton would trail
+# the person visibly, and nobody may be there any more.
+STALE_POSE_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,9 @@ class LiveSettings:
         max_lag: seconds the user may trail the target.
         stats_every: print per-stage timings every this many seconds (0 = never).
         drop_frames: render only the newest frame (cameras) instead of every frame (files).
+        pose_every_frame: estimate every frame's pose before its picture (a file processed
+            as fast as it goes) instead of the newest frame beside the picture (cameras,
+            paced files).
     """
 
     countdown: float = 3.0
@@ -66,15 +71,27 @@ class LiveSettings:
     max_lag: float = 2.0
     stats_every: float = 0.0
     drop_frames: bool = True
+    pose_every_frame: bool = False
+
+    @property
+    def attempt(self) -> AttemptSettings:
+        return AttemptSettings(self.countdown, self.mirror, self.max_lag)
 
 
-@dataclass
-class _Attempt:
-    target: Target
-    scorer: LiveScorer
-    clock: TargetClock
-    video: TargetVideo
-    record: AttemptRecord | None = None  # set when the attempt has been finished
+class _Rate:
+    """Events per second over the last FPS_WINDOW events."""
+
+    def __init__(self) -> None:
+        self._times: deque[float] = deque(maxlen=FPS_WINDOW)
+
+    def tick(self, at: float) -> None:
+        self._times.append(at)
+
+    @property
+    def per_second(self) -> float:
+        times = self._times
+        span = times[-1] - times[0] if len(times) > 1 else 0.0
+        return (len(times) - 1) / span if span > 0 else 0.0
 
 
 class LiveSession:
@@ -82,7 +99,8 @@ class LiveSession:
 
     Args:
         source: frames from a camera or a file.
-        estimator: the pose backend (stream mode).
+        estimator: the pose backend (stream mode); the session's pose thread owns it while
+            it runs.
         encoder: embeds poses for scoring.
         outputs: where the composited frames go.
         compositor: draws the HUD.
@@ -117,17 +135,21 @@ class LiveSession:
         self.settings = settings or LiveSettings()
         self.log = log or sys.stderr
         self.times = StageTimes()
-        self.frames = 0
+        self.frames = 0  # frames read from the source
+        self.poses = 0  # frames whose pose was estimated
+        self._pose_seconds = 0.0  # time spent estimating them
         self.attempts: list[AttemptRecord] = []
         self._commands: queue.Queue[Callable[[], None]] = queue.Queue()
         self._renderer = Renderer(compositor, outputs, self.times, self.settings.drop_frames)
+        self._worker = None if self.settings.pose_every_frame else PoseWorker(estimator)
         self._stop = threading.Event()
-        self._attempt: _Attempt | None = None
+        self._attempt: Attempt | None = None
         self._target_index = 0
         self._now = 0.0
-        self._last: LiveScore | None = None
+        self._pose: PoseResult | None = None  # the latest pose estimated
         self._hud_visible = True
-        self._frame_times: deque[float] = deque(maxlen=FPS_WINDOW)
+        self._frame_rate = _Rate()
+        self._pose_rate = _Rate()
         self._status = Status(None, Phase.IDLE, None, None, 0.0, len(self.targets))
 
     # -- control (any thread) ---------------------------------------------------------------
@@ -176,15 +198,12 @@ class LiveSession:
     # -- state ---------------------------------------------------------------------------------
     @property
     def target_name(self) -> str | None:
-        return None if self._attempt is None else self._attempt.target.name
+        return None if self._attempt is None else self._attempt.name
 
     def _restart(self) -> None:
         if self._attempt is not None:
             self._finish(save=self._attempt.record is None)
-            self._attempt.record = None
-            self._attempt.scorer.reset()
-            self._attempt.clock.start(self._now)
-            self._last = None
+            self._attempt.restart(self._now)
 
     def _follow(self, position: float, playing: bool, measured_at: float) -> None:
         """The target clock follows a player: seeks when it drifts more than SYNC_TOLERANCE,
@@ -223,38 +242,19 @@ class LiveSession:
             return
         if self._attempt is not None:
             self._finish(save=self._attempt.record is None)
-            self._attempt.video.close()
+            self._attempt.close()
         if name in self.targets:
             self._target_index = self.targets.index(name)
-        clock = TargetClock(target.duration, self.settings.countdown)
-        clock.start(self._now)
-        scorer = LiveScorer(
-            target.poses, self.encoder, mirror=self.settings.mirror, max_lag=self.settings.max_lag
-        )
-        self._attempt = _Attempt(target, scorer, clock, TargetVideo(target.video))
-        self._last = None
+        self._attempt = Attempt(target, self.encoder, self.settings.attempt, self._now)
 
     def _finish(self, save: bool = True) -> AttemptRecord | None:
         """End the attempt: its record, saved with the personal best (if anything scored)."""
         attempt = self._attempt
         if attempt is None or attempt.record is not None:
             return None if attempt is None else attempt.record
-        outcome = attempt.scorer.summary()
-        if outcome.frames == 0:
-            return None
-        record = AttemptRecord(
-            target=attempt.target.name,
-            target_sha=attempt.target.sha,
-            encoder=self.encoder.version,
-            finished=attempt.clock.phase(self._now) == Phase.FINISHED,
-            outcome=outcome,
-            # Most poses formed no body: no score, and nothing that could become a best.
-            cannot_score=BROKEN_TRACK if attempt.scorer.broken_track else None,
-        )
-        if save and record.cannot_score is None and outcome.scored_frames > 0:
-            record = replace(record, saved=self.records.save(record))
-        attempt.record = record
-        self.attempts.append(record)
+        record = attempt.finish(self._now, self.records, save)
+        if record is not None:
+            self.attempts.append(record)
         return record
 
     # -- the loop ----------------------------------------------------------------------------
@@ -267,15 +267,17 @@ class LiveSession:
         elif self.targets:
             self._select_index(0)
         attempt = self._attempt
-        self._publish_status(Phase.IDLE if attempt is None else attempt.clock.phase(self._now))
-        # The processing thread spends most of its time in MediaPipe (no GIL) and must get the
-        # GIL back quickly when it returns; the default 5 ms switch interval let the render
-        # thread's numpy work delay it (measured: ~4% of throughput at 1280x720).
+        self._publish_status(Phase.IDLE if attempt is None else attempt.phase(self._now))
+        # The pose thread spends most of its time in MediaPipe (no GIL) and must get the GIL
+        # back quickly when it returns; the default 5 ms switch interval let the other
+        # threads' numpy work delay it (measured: ~4% of throughput at 1280x720).
         switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(GIL_SWITCH_INTERVAL)
+        sent_before = self._renderer.sent
         self._renderer.start()
+        if self._worker is not None:
+            self._worker.start()
         started = time.perf_counter()
-        processing = 0.0
         last_stats = time.monotonic()
         try:
             while not self._stop.is_set():
@@ -284,13 +286,12 @@ class LiveSession:
                 if frame is None:
                     if self.source.ended:
                         break
+                    self._collect_poses()
                     if getattr(self.source, "lost", False):
                         self._publish_status(Phase.CAMERA_LOST)
                         self._renderer.submit(RenderJob(None, HudState(phase=Phase.CAMERA_LOST)))
                     continue
-                begin = time.perf_counter()
                 self._process(frame)
-                processing += time.perf_counter() - begin
                 self._renderer.raise_error()
                 if (
                     self.settings.stats_every
@@ -303,13 +304,15 @@ class LiveSession:
         except KeyboardInterrupt:
             pass  # Ctrl-C ends the session cleanly: the record is still written below
         finally:
+            if self._worker is not None:
+                self._worker.stop()
             self._renderer.stop()
             sys.setswitchinterval(switch_interval)
             self._finish()
             if self.settings.stats_every:
                 print(self.times.line(), file=self.log, flush=True)
         elapsed = time.perf_counter() - started
-        return self._session_summary(elapsed, processing)
+        return self._session_summary(elapsed, self._renderer.sent - sent_before)
 
     def _apply_commands(self) -> None:
         """Apply the commands queued so far, not those that arrive meanwhile: however fast
@@ -323,30 +326,54 @@ class LiveSession:
 
     def _process(self, frame: Frame) -> None:
         self._now = frame.timestamp
-        self.times.add("capture_age", max(time.monotonic() - frame.captured_at, 0.0))
-        t0 = time.perf_counter()
-        poses = self.estimator.estimate(frame.image)
-        pose = poses[0] if poses else None
-        t1 = time.perf_counter()
-        self.times.add("pose", t1 - t0)
         self.frames += 1
-        self._frame_times.append(t1)
+        self._frame_rate.tick(time.perf_counter())
+        self.times.add("capture_age", max(time.monotonic() - frame.captured_at, 0.0))
+        if self._worker is None:
+            self._score(estimate(self.estimator, frame))
+        else:
+            self._worker.offer(frame)
+            self._collect_poses()
+        self._show(frame)
+
+    def _collect_poses(self) -> None:
+        if self._worker is not None:
+            for result in self._worker.take():
+                self._score(result)
+
+    def _score(self, result: PoseResult) -> None:
+        """Take in one estimated pose: scored at its own frame's time."""
+        self.poses += 1
+        self._pose = result
+        self._pose_rate.tick(time.perf_counter())
+        self._pose_seconds += result.seconds
+        self.times.add("pose", result.seconds)
+        self.times.add("pose_latency", result.latency)
+        if self._attempt is not None:
+            t0 = time.perf_counter()
+            self._attempt.score(result.pose, result.frame.timestamp)
+            self.times.add("scoring", time.perf_counter() - t0)
+
+    def _latest_pose(self) -> Pose | None:
+        result = self._pose
+        if result is None or self._now - result.frame.timestamp > STALE_POSE_SECONDS:
+            return None
+        return result.pose
+
+    def _show(self, frame: Frame) -> None:
+        """Queue the picture of ``frame`` with the latest pose and score."""
         attempt = self._attempt
+        pose = self._latest_pose()
         target_index: int | None = None
         if attempt is None:
             hud = HudState(phase=Phase.IDLE, user_pose=pose, message=self._idle_message())
             self._publish_status(Phase.IDLE)
         else:
-            clock, target = attempt.clock, attempt.target
-            phase = clock.phase(self._now)
-            target_index = clock.frame_index(self._now, target.fps, len(target.poses))
-            if phase == Phase.PLAYING:
-                position = clock.position(self._now)
-                self._last = attempt.scorer.step(pose, target_index, position)
-            elif phase == Phase.FINISHED and attempt.record is None:
+            phase = attempt.phase(self._now)
+            target_index = attempt.frame_index(self._now)
+            if phase == Phase.FINISHED and attempt.record is None:
                 self._finish()
-            self.times.add("scoring", time.perf_counter() - t1)
-            hud = self._hud(attempt, phase, pose, target_index)
+            hud = attempt.hud(self._now, pose)
             self._publish_status(phase)
         if not self._hud_visible:
             hud = replace(hud, visible=False)
@@ -354,29 +381,25 @@ class LiveSession:
         self._renderer.submit(RenderJob(frame, hud, video, target_index))
 
     def _publish_status(self, phase: Phase) -> None:
-        attempt, last = self._attempt, self._last
+        attempt = self._attempt
         score: float | None = None
         position, countdown = 0.0, None
         if attempt is not None:
             position = attempt.clock.position(self._now)
-            if phase == Phase.FINISHED:
-                score = None if attempt.record is None else attempt.record.score
-            elif phase in (Phase.PLAYING, Phase.PAUSED) and last is not None:
-                score = last.score
+            score = attempt.live_score(phase)
             if phase == Phase.COUNTDOWN:
                 countdown = -position
-        times = self._frame_times
-        span = times[-1] - times[0] if len(times) > 1 else 0.0
         self._status = Status(
             target=self.target_name,
             state=phase,
             score=score,
             grade=None if score is None else grade(score),
-            fps=(len(times) - 1) / span if span > 0 else 0.0,
+            fps=self._frame_rate.per_second,
             targets=len(self.targets),
             hud_visible=self._hud_visible,
             position=position,
             countdown=countdown,
+            pose_fps=self._pose_rate.per_second,
         )
 
     def _idle_message(self) -> str:
@@ -384,52 +407,22 @@ class LiveSession:
             return "No target selected"
         return "No targets yet: posesim-cam targets add VIDEO"
 
-    def _hud(
-        self, attempt: _Attempt, phase: Phase, pose: Pose | None, target_index: int
-    ) -> HudState:
-        target, clock = attempt.target, attempt.clock
-        position = clock.position(self._now)
-        return HudState.for_attempt(
-            phase,
-            target_name=target.name,
-            progress=position / max(target.duration, 1e-6),
-            user_pose=pose,
-            target_pose=target.poses.pose(target_index),
-            score=None if self._last is None else self._last.score,
-            limb_warnings=None if self._last is None else self._last.limb_warnings,
-            countdown=-position,
-            summary=_summary_card(attempt.record) if phase == Phase.FINISHED else None,
-        )
+    def _session_summary(self, elapsed: float, sent: int) -> SessionSummary:
+        def ms(stage: str, q: float) -> float | None:
+            value = self.times.percentile(stage, q)
+            return None if value is None else round(value * 1000, 1)
 
-    def _session_summary(self, elapsed: float, processing: float) -> SessionSummary:
-        p50 = self.times.percentile("latency", 50)
-        p95 = self.times.percentile("latency", 95)
         return SessionSummary(
             frames=self.frames,
-            # Throughput over the run loop (model loading and target preparation excluded).
-            fps=round(self.frames / elapsed, 2) if elapsed > 0 else 0.0,
-            processing_ms_per_frame=round(processing / self.frames * 1000, 2)
-            if self.frames
+            # Rates over the run loop (model loading and target preparation excluded).
+            fps=round(sent / elapsed, 2) if elapsed > 0 else 0.0,
+            pose_fps=round(self.poses / elapsed, 2) if elapsed > 0 else 0.0,
+            processing_ms_per_frame=round(self._pose_seconds / self.poses * 1000, 2)
+            if self.poses
             else None,
-            latency_p50_ms=None if p50 is None else round(p50 * 1000, 1),
-            latency_p95_ms=None if p95 is None else round(p95 * 1000, 1),
+            latency_p50_ms=ms("latency", 50),
+            latency_p95_ms=ms("latency", 95),
+            pose_latency_p50_ms=ms("pose_latency", 50),
+            pose_latency_p95_ms=ms("pose_latency", 95),
             attempts=tuple(self.attempts),
         )
-
-
-def _summary_card(record: AttemptRecord | None) -> SummaryCard:
-    """The end card of a finished attempt (nothing scored: "--" and the lowest grade)."""
-    if record is None:
-        return SummaryCard(score=None, grade=grade(0.0))
-    # The moments as the record shows them (two decimals), as the card always drew them.
-    best, worst = (tuple((s, round(v, 2)) for s, v in m) for m in record.outcome.moments())
-    saved = record.saved
-    return SummaryCard(
-        score=record.score,
-        grade=record.grade,
-        best=best,
-        worst=worst,
-        personal_best=None if saved is None else saved.personal_best,
-        new_record=False if saved is None else saved.new_record,
-        hint="Film one person, whole body" if record.cannot_score else None,
-    )

@@ -27,7 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("features", "pose", "video", "sequence", "encoder"),
     ("scoring", "targets", "capture", "outputs", "records"),
     ("control", "hud", "training"),
-    ("pipeline", "session"),
+    ("pipeline", "attempt", "session"),
     ("commands",),
     ("console", "cli", "__main__", "__init__", "models"),
 )

@@ -66,14 +66,19 @@ def test_the_session_summary_is_the_run_json():
         latency_p50_ms=40.0,
         latency_p95_ms=None,
         attempts=(record(finished=False), record()),
+        pose_fps=14.5,
+        pose_latency_p50_ms=71.0,
+        pose_latency_p95_ms=90.5,
     )
     data = summary.to_dict()
     assert list(data) == [
-        "score", "grade", "target", "cannot_score", "frames", "fps", "processing_ms_per_frame",
-        "latency_ms", "attempts",
+        "score", "grade", "target", "cannot_score", "frames", "fps", "pose_fps",
+        "processing_ms_per_frame", "latency_ms", "pose_latency_ms", "attempts",
     ]  # fmt: skip
     assert data["score"] == 87.46 and data["target"] == "squats / rep"
+    assert data["fps"] == 29.5 and data["pose_fps"] == 14.5
     assert data["latency_ms"] == {"p50": 40.0, "p95": None}
+    assert data["pose_latency_ms"] == {"p50": 71.0, "p95": 90.5}
     assert [a["finished"] for a in data["attempts"]] == [False, True]
     empty = SessionSummary(0, 0.0, None).to_dict()
     assert empty["score"] is None and empty["attempts"] == [] and empty["grade"] is None

@@ -203,6 +203,9 @@ def _run(options: RunOptions, progress: ProgressFactory | None, log: TextIO) -> 
             mirror=options.mirror,
             stats_every=5.0 if options.stats else 0.0,
             drop_frames=not is_file,
+            # A file as fast as it goes is a recording to score completely; a camera or a
+            # paced file must keep its picture rate whatever the model costs.
+            pose_every_frame=is_file and not options.realtime,
         )
         session = LiveSession(
             source,

@@ -23,11 +23,12 @@ class Status:
         state: the session's phase.
         score: the live 0-100 score (the summary's after the end); None before any.
         grade: the grade word of ``score``.
-        fps: frames processed per second, recently.
+        fps: pictures out per second, recently.
         targets: how many targets the library holds.
         hud_visible: whether the HUD is drawn over the camera picture.
         position: seconds into the target (negative during the countdown).
         countdown: seconds before the target starts, or None.
+        pose_fps: poses estimated per second, recently (at most ``fps``).
     """
 
     target: str | None
@@ -39,12 +40,14 @@ class Status:
     hud_visible: bool = True
     position: float = 0.0
     countdown: float | None = None
+    pose_fps: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["state"] = self.state.value
         data["score"] = None if self.score is None else round(self.score, 2)
         data["fps"] = round(self.fps, 1)
+        data["pose_fps"] = round(self.pose_fps, 1)
         data["position"] = round(self.position, 3)
         data["countdown"] = None if self.countdown is None else round(self.countdown, 3)
         return data
