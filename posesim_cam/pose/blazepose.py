@@ -18,16 +18,11 @@ size a lot. Searching uses a still-image graph, whose calls are independent of e
 
 ``BlazePoseHeavyEstimator`` (``blazepose-heavy``) is the same with MediaPipe's heavy landmark
 model, which the user installs (``pose.models``). Imports ``pose.base``, ``pose.crop``,
-``pose.models`` and the skeleton only (registered lazily by ``pose.registry``).
+``pose.graph``, ``pose.models`` and the skeleton only (registered lazily by ``pose.registry``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +31,7 @@ import numpy as np
 
 from posesim_cam.pose.base import Pose
 from posesim_cam.pose.crop import CropWindow, search_windows, window_around
+from posesim_cam.pose.graph import PoseGraph, pose_threads
 from posesim_cam.pose.models import HEAVY, provide_to_mediapipe
 from posesim_cam.skeleton import MIN_JOINT_SCORE
 
@@ -64,121 +60,6 @@ CROP_SIZE = 384
 # While nobody is found, frames after the first full search try this many grid windows each
 # (taking turns), so an empty room costs 3 calls a frame instead of 9.
 IDLE_WINDOWS_PER_FRAME = 2
-
-_QUIET_LOCK = threading.Lock()
-_QUIET_DEPTH = 0
-_SAVED_STDERR_FD: int | None = None
-
-
-@contextlib.contextmanager
-def _quiet_native_stderr() -> Iterator[None]:
-    """Point file descriptor 2 at /dev/null for the duration.
-
-    MediaPipe's C++ code (absl logging, TF Lite) writes start-up notes straight to fd 2, where
-    Python cannot filter them, and no environment variable turns them off. Used only around a
-    graph's creation and its first calls (until it first finds somebody, a few dozen calls at
-    most), so other threads' messages are hidden only then. POSESIM_MEDIAPIPE_LOGS=1 shows
-    them. Nested and concurrent use is counted.
-    """
-    global _QUIET_DEPTH, _SAVED_STDERR_FD
-    if os.environ.get("POSESIM_MEDIAPIPE_LOGS") == "1":
-        yield
-        return
-    with _QUIET_LOCK:
-        if _QUIET_DEPTH == 0:
-            # Without a usable fd 2 (some embedded interpreters) there is nothing to quiet.
-            with contextlib.suppress(OSError, ValueError, AttributeError):
-                sys.stderr.flush()
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                try:
-                    _SAVED_STDERR_FD = os.dup(2)
-                    os.dup2(devnull, 2)
-                finally:
-                    os.close(devnull)
-        _QUIET_DEPTH += 1
-    try:
-        yield
-    finally:
-        with _QUIET_LOCK:
-            _QUIET_DEPTH -= 1
-            if _QUIET_DEPTH == 0 and _SAVED_STDERR_FD is not None:
-                os.dup2(_SAVED_STDERR_FD, 2)
-                os.close(_SAVED_STDERR_FD)
-                _SAVED_STDERR_FD = None
-
-
-class _Graph:
-    """One MediaPipe Pose graph.
-
-    Args:
-        video: True for a video-mode graph (tracks between calls, smooths landmarks), False
-            for still images (detector on every call).
-        min_confidence: detection and tracking thresholds, in [0, 1].
-        complexity: MediaPipe's model complexity: 1 (full, inside the wheel) or 2 (heavy,
-            installed with ``posesim-cam models add``).
-    """
-
-    # Start-up lines come with the graph's first calls and its first landmarks; stay quiet
-    # until it has found somebody, but not longer than this many calls.
-    _QUIET_CALLS = 30
-
-    def __init__(self, video: bool, min_confidence: float, complexity: int = 1) -> None:
-        # Imported here, not at module level: the import is slow, and its log lines belong in
-        # the quiet block. (GLOG_minloglevel and TF_CPP_MIN_LOG_LEVEL were tried: mediapipe
-        # 0.10.21 logs through absl and TF Lite's own logger, which ignore both.)
-        with _quiet_native_stderr():
-            from mediapipe.python.solutions import pose as mp_pose
-
-            self._pose: Any = mp_pose.Pose(
-                static_image_mode=not video,
-                model_complexity=complexity,
-                smooth_landmarks=video,
-                enable_segmentation=False,
-                min_detection_confidence=min_confidence,
-                min_tracking_confidence=min_confidence,
-            )
-            # The graph loads its interpreters in the background, and they log as they come
-            # up; one call on a tiny black image waits for that inside the quiet block and
-            # leaves no track behind (there is nobody to find).
-            self._pose.process(np.zeros((64, 64, 3), np.uint8))
-        self.video = video
-        self.holding = False  # a video graph found somebody on its last call (it tracks them)
-        self._quiet_left = self._QUIET_CALLS
-
-    def run(self, image_rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-        """The person in ``image_rgb`` ((H, W, 3) uint8 RGB), or None.
-
-        Returns (xy (33, 2) float32 normalised to the image: 0..1 inside it, visibility (33,)
-        float32 in [0, 1]).
-        """
-        image = np.ascontiguousarray(image_rgb)
-        if self._quiet_left > 0:
-            with _quiet_native_stderr():
-                result = self._pose.process(image)
-            self._quiet_left = 0 if result.pose_landmarks else self._quiet_left - 1
-        else:
-            result = self._pose.process(image)
-        self.holding = self.video and bool(result.pose_landmarks)
-        if not result.pose_landmarks:
-            return None
-        values = np.array(
-            [(lm.x, lm.y, lm.visibility) for lm in result.pose_landmarks.landmark], np.float32
-        )
-        return values[:, :2], values[:, 2]
-
-    def forget(self) -> None:
-        """Make a video graph drop the person it tracks, without restarting it.
-
-        MediaPipe's ``reset`` restarts the graph, after which the first call takes ~100 ms to
-        rebuild the interpreters; one call on a small black image (the tracked person is not
-        there, so it loses them) is one landmark pass, ~20 ms.
-        """
-        if self.holding:
-            self.run(np.zeros((64, 64, 3), np.uint8))
-
-    def close(self) -> None:
-        with contextlib.suppress(ValueError):  # already closed
-            self._pose.close()
 
 
 @dataclass(frozen=True)
@@ -266,6 +147,8 @@ class BlazePoseEstimator:
         static_image: True for unrelated stills (each call searches the whole image); False for
             the frames of one video or camera in order (tracking; ``reset`` between videos).
         min_confidence: MediaPipe's detection and tracking thresholds, in [0, 1].
+        threads: XNNPACK threads per model call; None: ``pose.graph.pose_threads()`` (the
+            cores here, or POSESIM_POSE_THREADS).
 
     Not thread-safe: use one estimator per thread.
     """
@@ -273,13 +156,20 @@ class BlazePoseEstimator:
     name = "blazepose"
     complexity = 1  # MediaPipe's model complexity: 1 is "full", inside the wheel
 
-    def __init__(self, static_image: bool = False, min_confidence: float = 0.5, **_: Any) -> None:
+    def __init__(
+        self,
+        static_image: bool = False,
+        min_confidence: float = 0.5,
+        threads: int | None = None,
+        **_: Any,
+    ) -> None:
         if not 0.0 <= min_confidence <= 1.0:
             raise ValueError(f"min_confidence must be in [0, 1], got {min_confidence}")
         self.static_image = static_image
         self.min_confidence = min_confidence
-        self._searcher = _Graph(False, min_confidence, self.complexity)
-        self._tracker: _Graph | None = None  # made on the first video frame that needs it
+        self.threads = pose_threads() if threads is None else max(1, int(threads))
+        self._searcher = PoseGraph(False, min_confidence, self.complexity, self.threads)
+        self._tracker: PoseGraph | None = None  # made on the first video frame that needs it
         self._track: _Person | None = None  # the previous frame's person
         self._window: CropWindow | None = None  # the window the tracker last looked at
         self._misses = 0  # frames in a row without anybody
@@ -326,7 +216,9 @@ class BlazePoseEstimator:
 
     # -- finding ------------------------------------------------------------------------------
 
-    def _look(self, graph: _Graph, frame: np.ndarray, window: CropWindow | None) -> _Person | None:
+    def _look(
+        self, graph: PoseGraph, frame: np.ndarray, window: CropWindow | None
+    ) -> _Person | None:
         """Run ``graph`` on ``window`` of ``frame`` (None: the whole frame); pixels of the frame
         out, whatever the torso visibility."""
         if window is None:
@@ -421,7 +313,7 @@ class BlazePoseEstimator:
         """The previous frame's person, looked for in a window around them; None if lost."""
         assert self._track is not None
         if self._tracker is None:
-            self._tracker = _Graph(True, self.min_confidence, self.complexity)
+            self._tracker = PoseGraph(True, self.min_confidence, self.complexity, self.threads)
         window = self._next_window(frame.shape, self._track)
         person = self._look(self._tracker, frame, window)
         if person is None or person.torso_visibility < MIN_TORSO_VISIBILITY:
@@ -444,6 +336,12 @@ class BlazePoseHeavyEstimator(BlazePoseEstimator):
     name = "blazepose-heavy"
     complexity = 2
 
-    def __init__(self, static_image: bool = False, min_confidence: float = 0.5, **_: Any) -> None:
+    def __init__(
+        self,
+        static_image: bool = False,
+        min_confidence: float = 0.5,
+        threads: int | None = None,
+        **_: Any,
+    ) -> None:
         provide_to_mediapipe(HEAVY)
-        super().__init__(static_image, min_confidence)
+        super().__init__(static_image, min_confidence, threads)

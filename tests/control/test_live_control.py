@@ -209,8 +209,8 @@ def test_the_console_stream_is_heard_while_mediapipe_mutes_stderr():
     code = (
         "import sys\n"
         "from posesim_cam.commands.run import console_stream\n"
-        "from posesim_cam.pose.blazepose import _quiet_native_stderr\n"
-        "with console_stream() as console, _quiet_native_stderr():\n"
+        "from posesim_cam.pose.graph import quiet_native_stderr\n"
+        "with console_stream() as console, quiet_native_stderr():\n"
         "    print('lost: sys.stderr while fd 2 is muted', file=sys.stderr, flush=True)\n"
         "    print('heard: the console stream', file=console, flush=True)\n"
     )
