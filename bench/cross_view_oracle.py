@@ -4,6 +4,7 @@ the encoder's view invariance. Prints a table; a diagnostic, never used to choos
     pip download --no-deps pose2sim==0.10.49 -d /tmp/p2s && unzip -o -q /tmp/p2s/*.whl \\
         'Pose2Sim/Demo_SinglePerson/calibration/*' -d /tmp/p2s
     python bench/cross_view_oracle.py /tmp/p2s/Pose2Sim/Demo_SinglePerson/calibration/Calib.qca.txt
+    python bench/cross_view_oracle.py CALIB blazepose-heavy      (the heavy backend's keypoints)
 
 The four lab_dance clips are Pose2Sim's demo, filmed by four calibrated cameras (its Qualisys
 calibration ships in the pose2sim wheel on PyPI; this project holds no copy). The script
@@ -121,14 +122,16 @@ def robust_joint(projections, points, weights) -> tuple[np.ndarray, float]:
 
 
 def main() -> None:
-    if len(sys.argv) != 2:
+    if len(sys.argv) not in (2, 3):
         raise SystemExit(__doc__)
     projections = read_qualisys_cameras(Path(sys.argv[1]))
+    backend = sys.argv[2] if len(sys.argv) == 3 else "blazepose"
     encoder = load_encoder()
     with tempfile.TemporaryDirectory() as cache_dir:
         cache = TargetCache(Path(cache_dir))
         views = [
-            prepare_video(TESTDATA / LAB.format(v), encoder, cache).poses for v in (1, 2, 3, 4)
+            prepare_video(TESTDATA / LAB.format(v), encoder, cache, backend).poses
+            for v in (1, 2, 3, 4)
         ]
     frames, joints = views[0].keypoints.shape[:2]
     skeleton = np.zeros((frames, joints, 3))

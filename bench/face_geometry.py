@@ -1,6 +1,7 @@
 """Where the face sits on the body: MediaPipe's poses of real people against the mocap skeleton.
 
     python bench/face_geometry.py            (POSESIM_TESTDATA picks the media folder)
+    python bench/face_geometry.py blazepose-heavy   (the heavy backend's poses)
 
 For upright poses seen from the front, prints how far the nose, eyes and ears sit above the
 shoulders (in torso lengths) and how wide the eyes and ears are (in shoulder widths):
@@ -17,6 +18,7 @@ The lab_dance clips are not read: they are for evaluation only.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -24,7 +26,7 @@ import cv2
 import numpy as np
 
 from posesim_cam.encoder import load_encoder
-from posesim_cam.pose.blazepose import BlazePoseEstimator
+from posesim_cam.pose.registry import create_backend
 from posesim_cam.skeleton import INDEX
 from posesim_cam.targets import TargetCache, prepare_video
 from posesim_cam.training.bvh import Motion, load_bvh
@@ -79,18 +81,19 @@ def face_geometry(xy: np.ndarray) -> dict[str, float]:
     return {k: float(np.median(v)) for k, v in out.items()}
 
 
-def real_sources() -> dict[str, np.ndarray]:
+def real_sources(backend: str = "blazepose") -> dict[str, np.ndarray]:
     """MediaPipe poses (N, 17, 2), y up, of the upright frontal frames of each real source."""
     encoder = load_encoder()
     out = {}
     with tempfile.TemporaryDirectory() as cache_dir:
         cache = TargetCache(Path(cache_dir))
         for video in (SQUATS, DANCE):
-            poses = prepare_video(TESTDATA / video, encoder, cache).poses
+            poses = prepare_video(TESTDATA / video, encoder, cache, backend).poses
             xy = poses.keypoints * np.array([1.0, -1.0], np.float32)
             sure = poses.found & (poses.scores[:, _FACE_AND_TORSO].min(axis=1) > 0.5)
             out[Path(video).stem] = xy[sure & upright_front(xy)]
-    with BlazePoseEstimator(static_image=True) as estimator:
+    estimator = create_backend(backend, static_image=True)
+    try:
         for still in STILLS:
             image = cv2.imread(str(TESTDATA / still))
             if image is None:
@@ -99,6 +102,8 @@ def real_sources() -> dict[str, np.ndarray]:
             if found:
                 xy = found[0].keypoints[None] * np.array([1.0, -1.0], np.float32)
                 out[Path(still).stem] = xy[upright_front(xy)]
+    finally:
+        estimator.close()
     return {k: v for k, v in out.items() if len(v)}
 
 
@@ -113,8 +118,8 @@ def mocap_front_views(pitch: float, motions: list[Motion]) -> np.ndarray:
     return xy[upright_front(xy)]
 
 
-def main() -> None:
-    sources = real_sources()
+def main(backend: str = "blazepose") -> None:
+    sources = real_sources(backend)
     real = {name: face_geometry(xy) for name, xy in sources.items()}
     keys = list(next(iter(real.values())))
     mean = {k: float(np.mean([r[k] for r in real.values()])) for k in keys}
@@ -137,4 +142,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(*sys.argv[1:2])

@@ -11,6 +11,7 @@ import pytest
 from tests.fakes import FakeBackend, fake_pyvirtualcam
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+HEAVY_TARBALL_NAME = "mediapipe-pose-0.5.1675469404.tgz"
 
 
 def testdata_dir() -> Path:
@@ -33,10 +34,23 @@ def testdata() -> Path:
     return require_media(testdata_dir())
 
 
+@pytest.fixture(scope="session")
+def heavy_tarball() -> Path:
+    """The npm tarball holding BlazePose heavy: $POSESIM_HEAVY_TARBALL, or .cache/npm/ where
+    the test command (`npm pack @mediapipe/pose@0.5.1675469404`) puts it."""
+    default = REPO_ROOT / ".cache" / "npm" / HEAVY_TARBALL_NAME
+    return require_media(Path(os.environ.get("POSESIM_HEAVY_TARBALL", default)))
+
+
+def user_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The per-test-session stand-in for the user's home (data, cache and config folders)."""
+    return tmp_path_factory.getbasetemp() / "home"
+
+
 @pytest.fixture(autouse=True)
 def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     """Keep the user's real library and cache out of reach; share one cache per test session."""
-    home = tmp_path_factory.getbasetemp() / "home"
+    home = user_home(tmp_path_factory)
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))

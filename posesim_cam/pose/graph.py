@@ -53,30 +53,40 @@ def _available_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _threaded_pose_class(threads: int) -> type:
-    """mediapipe's Pose solution with XNNPACK on ``threads`` threads for every model."""
+def set_inference_threads(config: Any, threads: int) -> int:
+    """Set XNNPACK's thread count on every inference calculator of an expanded MediaPipe
+    ``CalculatorGraphConfig``, in place; returns how many calculators were changed."""
     from mediapipe.calculators.tensor import inference_calculator_pb2
-    from mediapipe.python.solutions import pose as mp_pose
 
     options_type = inference_calculator_pb2.InferenceCalculatorOptions
+    changed = 0
+    for node in config.node:
+        if not node.calculator.startswith("InferenceCalculator"):
+            continue
+        if node.node_options:
+            for packed in node.node_options:
+                if packed.type_url.endswith(options_type.DESCRIPTOR.full_name):
+                    options = options_type.FromString(packed.value)
+                    options.delegate.xnnpack.num_threads = threads
+                    packed.value = options.SerializeToString()
+                    changed += 1
+        else:
+            options = node.options.Extensions[options_type.ext]
+            options.delegate.xnnpack.num_threads = threads
+            changed += 1
+    return changed
+
+
+def _threaded_pose_class(threads: int) -> type:
+    """mediapipe's Pose solution with XNNPACK on ``threads`` threads for every model."""
+    from mediapipe.python.solutions import pose as mp_pose
 
     class ThreadedPose(mp_pose.Pose):
         # SolutionBase calls this on the expanded graph before building it: the one place
         # where the inference calculators' options can still be changed.
         def _modify_calculator_options(self, config: Any, params: Any) -> None:
             super()._modify_calculator_options(config, params)
-            for node in config.node:
-                if not node.calculator.startswith("InferenceCalculator"):
-                    continue
-                if node.node_options:
-                    for packed in node.node_options:
-                        if packed.type_url.endswith(options_type.DESCRIPTOR.full_name):
-                            options = options_type.FromString(packed.value)
-                            options.delegate.xnnpack.num_threads = threads
-                            packed.value = options.SerializeToString()
-                else:
-                    options = node.options.Extensions[options_type.ext]
-                    options.delegate.xnnpack.num_threads = threads
+            set_inference_threads(config, threads)
 
     return ThreadedPose
 

@@ -5,7 +5,6 @@ inference with it."""
 from __future__ import annotations
 
 import io
-import os
 import tarfile
 from pathlib import Path
 
@@ -16,17 +15,13 @@ from posesim_cam.errors import UserError
 from posesim_cam.pose.models import HEAVY, add_model, list_models, provide_to_mediapipe
 from posesim_cam.pose.registry import create_backend
 from posesim_cam.video import iter_frames, read_image
-from tests.conftest import REPO_ROOT, require_media
+from tests.conftest import HEAVY_TARBALL_NAME, REPO_ROOT, require_media
 from tests.test_cli import assert_user_error, cli
-
-TARBALL_NAME = "mediapipe-pose-0.5.1675469404.tgz"
 
 
 @pytest.fixture(scope="session")
-def tarball() -> Path:
-    """The npm tarball: $POSESIM_HEAVY_TARBALL, or .cache/npm/ where the test command puts it."""
-    default = REPO_ROOT / ".cache" / "npm" / TARBALL_NAME
-    return require_media(Path(os.environ.get("POSESIM_HEAVY_TARBALL", default)))
+def tarball(heavy_tarball: Path) -> Path:
+    return heavy_tarball
 
 
 @pytest.fixture(scope="session")
@@ -72,7 +67,7 @@ def test_a_truncated_model_is_refused_and_nothing_is_left(heavy_file: Path, tmp_
 
 
 def test_a_truncated_tarball_is_refused_and_nothing_is_left(tarball: Path, tmp_path: Path):
-    cut = tmp_path / TARBALL_NAME
+    cut = tmp_path / HEAVY_TARBALL_NAME
     cut.write_bytes(tarball.read_bytes()[: 20 << 20])
     root = tmp_path / "models"
     with pytest.raises(UserError) as info:

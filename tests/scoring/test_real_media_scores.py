@@ -1,5 +1,7 @@
-"""Evidence on real media: the pairings of SOURCES.md through real MediaPipe and the default
-encoder (v2, trained and calibrated on motion capture alone)."""
+"""Evidence on real media: the pairings of SOURCES.md through real MediaPipe (full, and heavy
+installed from the npm tarball) and the default encoder (v2, trained and calibrated on motion
+capture alone). Every test runs for both backends; a target prepared with one is prepared
+again, never misread, for the other."""
 
 from __future__ import annotations
 
@@ -10,16 +12,41 @@ import pytest
 
 from posesim_cam.encoder import load_encoder
 from posesim_cam.errors import CannotScoreError
+from posesim_cam.pose.models import add_model
 from posesim_cam.scoring.offline import compare
 from posesim_cam.sequence import PoseSequence
-from posesim_cam.targets import TargetCache, prepare_video
+from posesim_cam.targets import TargetCache, content_hash, prepare_video
+from tests.conftest import user_home
 from tests.pairs import ALL_VIDEOS, VARIANTS, real_pairs
+
+BACKENDS = ["blazepose", "blazepose-heavy"]
 
 
 @pytest.fixture(scope="module")
-def poses(testdata: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, PoseSequence]:
-    cache = TargetCache(tmp_path_factory.mktemp("cache"))
-    return {v: prepare_video(testdata / v, load_encoder(), cache).poses for v in ALL_VIDEOS}
+def cache(tmp_path_factory: pytest.TempPathFactory) -> TargetCache:
+    """One cache for both backends, as a user switching backends has."""
+    return TargetCache(tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.param == "blazepose-heavy":
+        tarball = request.getfixturevalue("heavy_tarball")
+        with pytest.MonkeyPatch.context() as patch:  # as isolated_user_dirs sets it per test
+            patch.setenv("XDG_DATA_HOME", str(user_home(tmp_path_factory) / "data"))
+            add_model(tarball)
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def poses(
+    testdata: Path, backend: str, cache: TargetCache, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, PoseSequence]:
+    home = user_home(tmp_path_factory)
+    with pytest.MonkeyPatch.context() as patch:  # the heavy model where the backend looks
+        patch.setenv("XDG_DATA_HOME", str(home / "data"))
+        encoder = load_encoder()
+        return {v: prepare_video(testdata / v, encoder, cache, backend).poses for v in ALL_VIDEOS}
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +61,27 @@ def scored(poses: dict[str, PoseSequence]):
             for variant, make in VARIANTS.items():
                 scored.setdefault(variant, {})[name] = compare(target, make(attempt), encoder)
     return scored
+
+
+def test_each_backend_has_its_own_poses_in_the_cache(
+    poses, backend: str, cache: TargetCache, testdata: Path
+):
+    for video, sequence in poses.items():
+        sha = content_hash(testdata / video)
+        again = cache.load_poses(sha, backend)
+        assert again is not None and np.array_equal(again.keypoints, sequence.keypoints)
+        other = cache.load_poses(sha, next(b for b in BACKENDS if b != backend))
+        if other is not None:  # prepared for the other backend too: its own poses, not these
+            assert not np.array_equal(other.keypoints, sequence.keypoints), video
+
+
+def test_squat_reps_match_and_different_movements_score_at_most_20(scored):
+    for variant in ("same", "mirrored", "smaller", "slower"):
+        assert scored[variant]["squat rep 1 vs rep 2"].similarity >= 0.95, variant
+    for variant in ("different", "mirrored", "smaller", "slower"):
+        for name in scored["different"]:
+            result = scored[variant][name]
+            assert result.similarity <= 0.15 and result.score <= 20, (variant, name, result)
 
 
 def test_a_clip_against_itself_scores_at_least_95(scored):
