@@ -43,12 +43,16 @@ library_option = click.option(
     help="Target library folder (default: the user data folder).",
 )
 backend_option = click.option(
-    "--backend", default="blazepose", show_default=True, help="Pose backend."
+    "--backend",
+    default="auto",
+    show_default=True,
+    help="Pose backend: blazepose, blazepose-heavy, or auto (heavy where its model is "
+    "installed and two cores are free for it, else blazepose; doctor says which).",
 )
 
 
 def _workspace(
-    library_dir: Path | None = None, backend: str = "blazepose", model_path: Path | None = None
+    library_dir: Path | None = None, backend: str = "auto", model_path: Path | None = None
 ):  # type: ignore[no-untyped-def]  # -> Workspace, imported lazily
     from posesim_cam.commands.workspace import Workspace
 

@@ -49,6 +49,9 @@ REWIND_SECONDS = 1.0
 # A pose older than this (seconds behind the picture) is not drawn: the skeleton would trail
 # the person visibly, and nobody may be there any more.
 STALE_POSE_SECONDS = 0.5
+# A target selection waits this long for its target in the session thread; longer (a new video
+# being prepared) and the picture goes on while it loads.
+INSTANT_LOAD_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,11 @@ class LiveSession:
         self._worker = None if self.settings.pose_every_frame else PoseWorker(estimator)
         self._stop = threading.Event()
         self._attempt: Attempt | None = None
+        # A target being prepared off the session thread (``_select_name``): its thread, its
+        # name, and what it gave (a Target, or the UserError to report).
+        self._loading: threading.Thread | None = None
+        self._loading_name = ""
+        self._loaded: Target | UserError | None = None
         self._target_index = 0
         self._now = 0.0
         self._pose: PoseResult | None = None  # the latest pose estimated
@@ -235,11 +243,43 @@ class LiveSession:
             self._select_name(self.targets[index % len(self.targets)])
 
     def _select_name(self, name: str) -> None:
-        try:
-            target = self.load_target(name)
-        except UserError as error:
-            print(f"posesim-cam: {error}", file=self.log)
-            return
+        """Prepare the target in a thread (a new video can take seconds; the picture goes on
+        meanwhile) and start it once ready; later commands wait for it, in order."""
+
+        def load() -> None:
+            try:
+                self._loaded = self.load_target(name)
+            except UserError as error:
+                self._loaded = error
+
+        self._loaded, self._loading_name = None, name
+        self._loading = threading.Thread(target=load, name="load target", daemon=True)
+        self._loading.start()
+        # A target loaded before (most switches) is ready at once: start it on this frame.
+        self._loading_done(wait=INSTANT_LOAD_SECONDS)
+
+    def _select_now(self, name: str) -> None:
+        """Load the target in this thread and start it (before the loop runs)."""
+        self._select_name(name)
+        while not self._loading_done(wait=0.1):
+            pass
+
+    def _loading_done(self, wait: float = 0.0) -> bool:
+        """Whether no target is being prepared; one that is ready is started here."""
+        thread = self._loading
+        if thread is None:
+            return True
+        thread.join(wait)
+        if thread.is_alive():
+            return False
+        self._loading, loaded = None, self._loaded
+        if isinstance(loaded, UserError):
+            print(f"posesim-cam: {loaded}", file=self.log)
+        elif loaded is not None:
+            self._start(self._loading_name, loaded)
+        return True
+
+    def _start(self, name: str, target: Target) -> None:
         if self._attempt is not None:
             self._finish(save=self._attempt.record is None)
             self._attempt.close()
@@ -261,11 +301,11 @@ class LiveSession:
     def run(self, first_target: str | None = None) -> SessionSummary:
         """Process frames until the source ends or ``stop()``; returns the session summary."""
         if first_target is not None:
-            self._select_name(first_target)
+            self._select_now(first_target)
             if self._attempt is None:
                 raise UserError(f"The target {first_target!r} could not be loaded", "see above")
         elif self.targets:
-            self._select_index(0)
+            self._select_now(self.targets[0])
         attempt = self._attempt
         self._publish_status(Phase.IDLE if attempt is None else attempt.phase(self._now))
         # The pose thread spends most of its time in MediaPipe (no GIL) and must get the GIL
@@ -285,6 +325,7 @@ class LiveSession:
                 frame = self.source.read(timeout=0.25)
                 if frame is None:
                     if self.source.ended:
+                        self._drain_poses()
                         break
                     self._collect_poses()
                     if getattr(self.source, "lost", False):
@@ -316,13 +357,17 @@ class LiveSession:
 
     def _apply_commands(self) -> None:
         """Apply the commands queued so far, not those that arrive meanwhile: however fast
-        they come, a frame is processed between batches."""
+        they come, a frame is processed between batches. While a target is being prepared,
+        the commands after its selection wait (in order) and frames go on."""
         for _ in range(self._commands.qsize()):
+            if not self._loading_done():
+                return
             try:
                 command = self._commands.get_nowait()
             except queue.Empty:
                 return
             command()
+        self._loading_done()
 
     def _process(self, frame: Frame) -> None:
         self._now = frame.timestamp
@@ -335,6 +380,11 @@ class LiveSession:
             self._worker.offer(frame)
             self._collect_poses()
         self._show(frame)
+
+    def _drain_poses(self) -> None:
+        """Score the pose still being estimated when the source ends (its last frames)."""
+        if self._worker is not None and self._worker.wait_idle(timeout=2.0):
+            self._collect_poses()
 
     def _collect_poses(self) -> None:
         if self._worker is not None:

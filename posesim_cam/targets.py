@@ -23,6 +23,7 @@ from posesim_cam.config import cache_dir
 from posesim_cam.encoder import Encoder
 from posesim_cam.errors import UserError
 from posesim_cam.files import atomic_write_bytes
+from posesim_cam.pose.auto import resolve_backend
 from posesim_cam.pose.registry import create_backend
 from posesim_cam.progress import ProgressFactory, start_bar
 from posesim_cam.sequence import PoseSequence, extract_poses
@@ -130,7 +131,9 @@ def prepare_video(
     name: str | None = None,
     progress: ProgressFactory | None = None,
 ) -> Target:
-    """Poses and latents of ``video``, from the cache when it has them."""
+    """Poses and latents of ``video``, from the cache when it has them (cached per concrete
+    backend: ``auto`` is resolved first, so its poses are never read for another backend)."""
+    backend = resolve_backend(backend)
     info = probe_video(video)
     sha = content_hash(video)
     poses = cache.load_poses(sha, backend)

@@ -47,6 +47,24 @@ def user_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.getbasetemp() / "home"
 
 
+def heavy_data_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A user data folder of its own for the tests that install BlazePose heavy: in the shared
+    one, the default backend (auto) would turn heavy for every test after them."""
+    return tmp_path_factory.getbasetemp() / "home-heavy" / "data"
+
+
+@pytest.fixture
+def heavy_installed(
+    heavy_tarball: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """This test's user data folder holds BlazePose heavy, as `posesim-cam models add` puts it
+    there; returns the installed file."""
+    from posesim_cam.pose.models import add_model
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(heavy_data_home(tmp_path_factory)))
+    return add_model(heavy_tarball)[1]
+
+
 @pytest.fixture(autouse=True)
 def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     """Keep the user's real library and cache out of reach; share one cache per test session."""

@@ -101,6 +101,18 @@ def _raises(worker: PoseWorker) -> bool:
     return False
 
 
+class TimedOutput(NullOutput):
+    """Counts pictures, as NullOutput does, and keeps when each went out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.times: list[float] = []
+
+    def send(self, frame_bgr: np.ndarray) -> None:
+        super().send(frame_bgr)
+        self.times.append(time.monotonic())
+
+
 def live_session(source: FileSource, estimator: PoseEstimator, target_video: Path, **settings):
     encoder = load_encoder()
     target = Workspace().load_target(str(target_video), encoder)
@@ -127,7 +139,7 @@ def test_a_slow_model_lowers_the_pose_rate_not_the_picture_rate(testdata: Path):
         summary = session.run(first_target=str(dance)).to_dict()
     # Every captured frame went out, at the source's rate, while poses came at the model's.
     assert summary["frames"] == 120 and output.frames_sent >= 114, (summary, output.frames_sent)
-    assert summary["fps"] >= 0.9 * 30, summary
+    assert summary["fps"] >= 24, summary  # waiting for the model would give at most 12
     assert 6 <= summary["pose_fps"] <= 14, summary
     assert summary["pose_latency_ms"]["p50"] >= 80
     assert summary["latency_ms"]["p95"] < 80  # the picture does not trail by the model's time
@@ -148,3 +160,46 @@ def test_a_file_without_realtime_estimates_every_frame(testdata: Path):
     assert summary["pose_fps"] == summary["fps"], summary
     assert summary["score"] >= 85, summary
     assert estimator.threads == {"MainThread"}
+
+
+def test_a_target_being_prepared_does_not_stop_the_picture(testdata: Path):
+    dance = testdata / "video" / "dance_1person_30fps.mp4"
+    squats = testdata / "video" / "squats_1person_5fps.mp4"
+    encoder = load_encoder()
+    loaded = {n: Workspace().load_target(str(p), encoder) for n, p in (("a", dance), ("b", squats))}
+
+    def load(name: str):
+        if name == "b":
+            time.sleep(1.5)  # a new video being prepared
+        return loaded[name]
+
+    output = TimedOutput()
+    with FileSource(dance, realtime=True) as source:
+        session = LiveSession(
+            source,
+            create_backend("blazepose"),
+            encoder,
+            [output],
+            Compositor(640, 480),
+            load,
+            ["a", "b"],
+            RecordStore(data_dir()),
+            LiveSettings(countdown=0.0),
+        )
+
+        def steer() -> None:
+            session.select_target("b")
+            session.pause()  # queued behind the selection: applies to b, once it is ready
+
+        timer = threading.Timer(0.5, steer)
+        timer.start()
+        try:
+            summary = session.run().to_dict()
+        finally:
+            timer.cancel()
+    assert output.frames_sent >= 114, summary
+    assert max(np.diff(output.times)) < 0.5, summary  # no stall while b was prepared (1.5 s)
+    assert session.target_name == loaded["b"].name
+    assert session.status().state.value == "paused"
+    # Target a played (and was recorded) until b was ready, about 2 s later.
+    assert [a.target for a in session.attempts][:1] == [loaded["a"].name]

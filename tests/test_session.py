@@ -121,7 +121,7 @@ def test_control_methods_pause_restart_and_switch_targets(testdata: Path):
         lambda name: loaded[name],
         ["squats", "dance"],
         RecordStore(data_dir()),
-        LiveSettings(countdown=0.0, drop_frames=False),
+        LiveSettings(countdown=0.0, drop_frames=False, pose_every_frame=True),
     )
     session.next_target()  # applied before the first frame: squats -> dance
     session.pause()
@@ -347,7 +347,7 @@ def test_a_broken_pose_track_ends_in_cannot_score_and_no_personal_best(testdata:
         lambda name: target,
         [],
         records,
-        LiveSettings(countdown=0.0, drop_frames=False),
+        LiveSettings(countdown=0.0, drop_frames=False, pose_every_frame=True),
     )
     result = session.run(first_target=dance)
     summary = result.to_dict()

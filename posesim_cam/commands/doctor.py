@@ -16,6 +16,8 @@ from posesim_cam.commands.workspace import Workspace
 from posesim_cam.control.obs import ObsSettings, check_obs
 from posesim_cam.errors import UserError
 from posesim_cam.outputs import create_outputs
+from posesim_cam.pose.auto import AUTO, choose_backend
+from posesim_cam.pose.graph import pose_threads
 from posesim_cam.pose.models import list_models
 from posesim_cam.pose.registry import create_backend
 
@@ -59,10 +61,14 @@ def doctor(
     except UserError as error:
         yield Check("virtual camera", False, str(error))
     try:
+        label = f"{backend} ({pose_threads()} inference threads)"
+        if backend == AUTO:
+            choice = choose_backend()
+            label = f"auto: {choice.name} ({choice.reason})"
         estimator = create_backend(backend, static_image=True)
         estimator.estimate(np.zeros((480, 640, 3), np.uint8))
         estimator.close()
-        yield Check("pose backend", True, backend)
+        yield Check("pose backend", True, label)
     except UserError as error:
         yield Check("pose backend", False, str(error))
     except Exception as error:  # a broken install: say which part

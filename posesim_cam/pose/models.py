@@ -177,6 +177,12 @@ def _opened_model(source: Path) -> Iterator[tuple[ModelFile, BinaryIO]]:
         yield model, handle
 
 
+def installed_model(model: ModelFile, models_root: Path | None = None) -> Path | None:
+    """The installed file of ``model`` (``models add``, as ``models list`` shows it), or None."""
+    path = installed_path(model, models_root)
+    return path if _is_model(path, model) else None
+
+
 def provide_to_mediapipe(
     model: ModelFile,
     package_root: Path | None = None,

@@ -1,7 +1,9 @@
 """The pose backend registry: backends by name, built-ins imported only when first created.
 
 A backend is any callable returning a ``PoseEstimator``; its module does not import this one,
-so no backend and registry import each other. Imports ``registry`` and ``pose.base`` only.
+so no backend and registry import each other. ``auto`` is not a backend of its own: it names
+one of the others (``pose.auto``) and is resolved before a backend is made. Imports
+``registry``, ``pose.base`` and ``pose.auto`` only.
 """
 
 from __future__ import annotations
@@ -9,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from posesim_cam.pose.auto import AUTO, resolve_backend
 from posesim_cam.pose.base import PoseEstimator
 from posesim_cam.registry import Registry
 
 BackendFactory = Callable[..., PoseEstimator]
 
-DEFAULT_BACKEND = "blazepose"
+DEFAULT_BACKEND = AUTO  # heavy where it is installed and has two cores, else full
 BACKENDS: Registry[BackendFactory] = Registry(
     "pose backend",
     # Imported lazily: each backend pulls a heavy runtime (mediapipe, torch).
@@ -31,12 +34,14 @@ def register_backend(name: str, factory: BackendFactory) -> None:
 
 
 def available_backends() -> list[str]:
-    return BACKENDS.names()
+    """The registered backends, and ``auto``."""
+    return [*BACKENDS.names(), AUTO]
 
 
 def create_backend(name: str = DEFAULT_BACKEND, **options: Any) -> PoseEstimator:
     """Build the backend registered as ``name``; ``options`` go to its factory.
 
     Common options: ``static_image`` (True for unrelated stills, False for a video stream).
+    ``auto`` makes the backend it stands for here (``pose.auto.choose_backend``).
     """
-    return BACKENDS.get(name)(**options)
+    return BACKENDS.get(resolve_backend(name))(**options)

@@ -110,8 +110,7 @@ def test_mediapipe_is_given_the_installed_model(heavy_file: Path, tmp_path: Path
     assert not target.is_symlink() and not target.exists()
 
 
-def test_heavy_finds_the_person_where_full_does(tarball: Path, testdata: Path):
-    add_model(tarball)  # into the user data folder, as `posesim-cam models add` does
+def test_heavy_finds_the_person_where_full_does(heavy_installed: Path, testdata: Path):
     image = read_image(require_media(testdata / "images" / "person_full_body.jpg"))
     full = create_backend("blazepose", static_image=True)
     heavy = create_backend("blazepose-heavy", static_image=True)
@@ -128,8 +127,7 @@ def test_heavy_finds_the_person_where_full_does(tarball: Path, testdata: Path):
     assert np.median(gap) < 0.05 * a.height, gap
 
 
-def test_heavy_tracks_a_video(tarball: Path, testdata: Path):
-    add_model(tarball)
+def test_heavy_tracks_a_video(heavy_installed: Path, testdata: Path):
     estimator = create_backend("blazepose-heavy")
     try:
         frames = iter_frames(testdata / "video" / "dance_1person_30fps.mp4")
@@ -142,7 +140,8 @@ def test_heavy_tracks_a_video(tarball: Path, testdata: Path):
     assert all(found)
 
 
-def test_models_cli(tarball: Path):
+def test_models_cli(tarball: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # not the shared user folder
     added = cli("models", "add", str(tarball))
     assert added.returncode == 0, added.stderr
     assert "Installed pose_landmark_heavy.tflite for the blazepose-heavy backend" in added.stdout

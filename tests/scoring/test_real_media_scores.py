@@ -16,7 +16,7 @@ from posesim_cam.pose.models import add_model
 from posesim_cam.scoring.offline import compare
 from posesim_cam.sequence import PoseSequence
 from posesim_cam.targets import TargetCache, content_hash, prepare_video
-from tests.conftest import user_home
+from tests.conftest import heavy_data_home
 from tests.pairs import ALL_VIDEOS, VARIANTS, real_pairs
 
 BACKENDS = ["blazepose", "blazepose-heavy"]
@@ -32,8 +32,8 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> TargetCache:
 def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     if request.param == "blazepose-heavy":
         tarball = request.getfixturevalue("heavy_tarball")
-        with pytest.MonkeyPatch.context() as patch:  # as isolated_user_dirs sets it per test
-            patch.setenv("XDG_DATA_HOME", str(user_home(tmp_path_factory) / "data"))
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("XDG_DATA_HOME", str(heavy_data_home(tmp_path_factory)))
             add_model(tarball)
     return request.param
 
@@ -42,9 +42,8 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 def poses(
     testdata: Path, backend: str, cache: TargetCache, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, PoseSequence]:
-    home = user_home(tmp_path_factory)
     with pytest.MonkeyPatch.context() as patch:  # the heavy model where the backend looks
-        patch.setenv("XDG_DATA_HOME", str(home / "data"))
+        patch.setenv("XDG_DATA_HOME", str(heavy_data_home(tmp_path_factory)))
         encoder = load_encoder()
         return {v: prepare_video(testdata / v, encoder, cache, backend).poses for v in ALL_VIDEOS}
 
