@@ -59,9 +59,7 @@ class LiveSettings:
     """How a live session behaves.
 
     Attributes:
-        countdown: seconds counted down before the target plays.
-        mirror: accept the mirror image of the target when scoring.
-        max_lag: seconds the user may trail the target.
+        countdown, mirror, max_lag: how each attempt is scored (``attempt.AttemptSettings``).
         stats_every: print per-stage timings every this many seconds (0 = never).
         drop_frames: render only the newest frame (cameras) instead of every frame (files).
         pose_every_frame: estimate every frame's pose before its picture (a file processed

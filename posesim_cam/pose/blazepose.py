@@ -168,6 +168,7 @@ class BlazePoseEstimator:
         self.static_image = static_image
         self.min_confidence = min_confidence
         self.threads = pose_threads() if threads is None else max(1, int(threads))
+        self._provide_model()
         self._searcher = PoseGraph(False, min_confidence, self.complexity, self.threads)
         self._tracker: PoseGraph | None = None  # made on the first video frame that needs it
         self._track: _Person | None = None  # the previous frame's person
@@ -176,6 +177,9 @@ class BlazePoseEstimator:
         self._turn = 0  # the next search window to try while idle
         # MediaPipe calls so far, by graph: for benchmarks and tests.
         self.calls = {"search": 0, "track": 0}
+
+    def _provide_model(self) -> None:
+        """Make the landmark model available to MediaPipe (full's is inside the wheel)."""
 
     # -- the PoseEstimator interface --------------------------------------------------------
 
@@ -336,12 +340,5 @@ class BlazePoseHeavyEstimator(BlazePoseEstimator):
     name = "blazepose-heavy"
     complexity = 2
 
-    def __init__(
-        self,
-        static_image: bool = False,
-        min_confidence: float = 0.5,
-        threads: int | None = None,
-        **_: Any,
-    ) -> None:
+    def _provide_model(self) -> None:
         provide_to_mediapipe(HEAVY)
-        super().__init__(static_image, min_confidence, threads)
