@@ -27,6 +27,24 @@ from posesim_cam.outputs import Output
 from posesim_cam.pose.base import Pose, PoseEstimator
 from posesim_cam.video import TargetVideo
 
+FPS_WINDOW = 30  # events the reported rates are measured over
+
+
+class Rate:
+    """Events per second over the last FPS_WINDOW events."""
+
+    def __init__(self) -> None:
+        self._times: deque[float] = deque(maxlen=FPS_WINDOW)
+
+    def tick(self, at: float) -> None:
+        self._times.append(at)
+
+    @property
+    def per_second(self) -> float:
+        times = self._times
+        span = times[-1] - times[0] if len(times) > 1 else 0.0
+        return (len(times) - 1) / span if span > 0 else 0.0
+
 
 @dataclass
 class StageTimes:

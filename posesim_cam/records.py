@@ -167,6 +167,32 @@ class RecordStore:
         entry = self.personal_bests().get(target_sha)
         return None if entry is None else float(entry["score"])
 
+    def history(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The latest ``limit`` session records, newest first: target, score, grade, whether
+        finished, when (from the file name), and the target's personal best. A file that
+        cannot be read is left out, never changed."""
+        bests = self.personal_bests()
+        out: list[dict[str, Any]] = []
+        for path in sorted((self.root / "sessions").glob("*.json"), reverse=True):
+            if len(out) >= limit:
+                break
+            try:
+                data = json.loads(path.read_text())
+                best = bests.get(str(data.get("target_sha")), {})
+                out.append(
+                    {
+                        "date": _date_of(path.name),
+                        "target": str(data["target"]),
+                        "score": data.get("score"),
+                        "grade": data.get("grade"),
+                        "finished": bool(data.get("finished")),
+                        "personal_best": best.get("score"),
+                    }
+                )
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                continue
+        return out
+
     def save(self, record: AttemptRecord) -> SavedRecord:
         """Write a session record and update the personal best; returns where and the PB."""
         stamp = _stamp()
@@ -191,6 +217,15 @@ class RecordStore:
             text = json.dumps({"version": 1, "targets": bests}, indent=2, sort_keys=True)
             atomic_write_bytes(self.bests_path, text.encode())
         return SavedRecord(path, previous_score, bool(new_record))
+
+
+def _date_of(file_name: str) -> str | None:
+    """ISO 8601 of a record file's stamp (``20261201T214455123456Z-...``), or None."""
+    try:
+        when = datetime.strptime(file_name.split("-", 1)[0], "%Y%m%dT%H%M%S%fZ")
+    except ValueError:
+        return None
+    return when.replace(tzinfo=timezone.utc).isoformat(timespec="seconds")
 
 
 def _stamp() -> str:

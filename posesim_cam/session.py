@@ -20,7 +20,6 @@ import queue
 import sys
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TextIO
@@ -28,12 +27,20 @@ from typing import TextIO
 from posesim_cam.attempt import Attempt, AttemptSettings
 from posesim_cam.capture import Frame, FrameSource
 from posesim_cam.clock import Phase
-from posesim_cam.control.controls import Status
+from posesim_cam.control.controls import Joint, Status
 from posesim_cam.encoder import Encoder
 from posesim_cam.errors import UserError
 from posesim_cam.hud import Compositor, HudState
 from posesim_cam.outputs import Output
-from posesim_cam.pipeline import PoseResult, PoseWorker, Renderer, RenderJob, StageTimes, estimate
+from posesim_cam.pipeline import (
+    PoseResult,
+    PoseWorker,
+    Rate,
+    Renderer,
+    RenderJob,
+    StageTimes,
+    estimate,
+)
 from posesim_cam.pose.base import Pose, PoseEstimator
 from posesim_cam.records import AttemptRecord, RecordStore, SessionSummary
 from posesim_cam.scoring.outcome import grade
@@ -41,7 +48,6 @@ from posesim_cam.targets import Target
 
 TargetLoader = Callable[[str], Target]
 GIL_SWITCH_INTERVAL = 0.0005  # seconds; see LiveSession.run
-FPS_WINDOW = 30  # frames the reported rates are measured over
 # Following an outside player: the clock is moved when it is this far off (seconds), and a
 # jump back of more than REWIND_SECONDS is a new attempt (the player looped or was rewound).
 SYNC_TOLERANCE = 0.2
@@ -77,22 +83,6 @@ class LiveSettings:
     @property
     def attempt(self) -> AttemptSettings:
         return AttemptSettings(self.countdown, self.mirror, self.max_lag)
-
-
-class _Rate:
-    """Events per second over the last FPS_WINDOW events."""
-
-    def __init__(self) -> None:
-        self._times: deque[float] = deque(maxlen=FPS_WINDOW)
-
-    def tick(self, at: float) -> None:
-        self._times.append(at)
-
-    @property
-    def per_second(self) -> float:
-        times = self._times
-        span = times[-1] - times[0] if len(times) > 1 else 0.0
-        return (len(times) - 1) / span if span > 0 else 0.0
 
 
 class LiveSession:
@@ -154,8 +144,8 @@ class LiveSession:
         self._now = 0.0
         self._pose: PoseResult | None = None  # the latest pose estimated
         self._hud_visible = True
-        self._frame_rate = _Rate()
-        self._pose_rate = _Rate()
+        self._frame_rate = Rate()
+        self._pose_rate = Rate()
         self._status = Status(None, Phase.IDLE, None, None, 0.0, len(self.targets))
 
     # -- control (any thread) ---------------------------------------------------------------
@@ -448,6 +438,20 @@ class LiveSession:
             position=position,
             countdown=countdown,
             pose_fps=self._pose_rate.per_second,
+            skeleton=self._skeleton(),
+            at=time.time(),
+        )
+
+    def _skeleton(self) -> tuple[Joint, ...] | None:
+        """The latest pose as fractions of its frame, for the overlay page."""
+        result = self._pose
+        pose = self._latest_pose()
+        if result is None or pose is None:
+            return None
+        height, width = result.frame.image.shape[:2]
+        return tuple(
+            (float(x) / width, float(y) / height, float(c))
+            for (x, y), c in zip(pose.keypoints, pose.scores, strict=True)
         )
 
     def _idle_message(self) -> str:

@@ -11,12 +11,15 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import TextIO
 
+from posesim_cam.commands.targets import add_target
+from posesim_cam.commands.workspace import Workspace
 from posesim_cam.control.api import create_app
-from posesim_cam.control.controls import Status
+from posesim_cam.control.controls import LibraryItem, Status
 from posesim_cam.control.obs import ObsLink, ObsSettings
 from posesim_cam.control.server import ControlServer
 from posesim_cam.control.token import load_token
 from posesim_cam.errors import UserError
+from posesim_cam.records import RecordStore
 from posesim_cam.session import LiveSession
 from posesim_cam.targets import TargetLibrary, content_hash
 
@@ -64,6 +67,44 @@ class SessionControls:
         self.session.follow_media(position, playing, measured_at)
 
 
+class WorkspaceLibrary:
+    """``LibraryControls`` over the workspace's library and the session's records: what the
+    control page lists, adds and removes (the same as ``posesim-cam targets``)."""
+
+    def __init__(self, workspace: Workspace, records: RecordStore) -> None:
+        self.workspace = workspace
+        self.records = records
+
+    def items(self) -> list[LibraryItem]:
+        bests = self.records.personal_bests()
+        return [
+            LibraryItem(e.name, e.duration, e.added, bests.get(e.sha, {}).get("score"))
+            for e in self.workspace.library.entries()
+        ]
+
+    def add(self, video: Path, name: str | None, replace: bool) -> LibraryItem:
+        try:
+            regular = S_ISREG(video.stat().st_mode)
+        except OSError:
+            regular = False
+        if not regular:  # a folder, a device or a pipe would never end hashing
+            raise UserError(f"{video} is not a video file here", "give the path of a video file")
+        add_target(self.workspace, video, name, replace)
+        item = next((i for i in self.items() if i.name == (name or video.stem)), None)
+        if item is None:
+            raise UserError("The target was added but is not in the library now", "try again")
+        return item
+
+    def remove(self, name: str) -> None:
+        self.workspace.library.remove(name)
+
+    def upload_folder(self) -> Path:
+        return self.workspace.library.root / "uploads"
+
+    def history(self, limit: int) -> list[dict]:
+        return self.records.history(limit)
+
+
 class MediaTargets:
     """Which library target a file is, by its content (a user's Media Source points at their
     own copy, not the library's); hashes are kept per (path, size, mtime)."""
@@ -105,7 +146,7 @@ def start_obs_link(
 
 def start_control_api(
     session: LiveSession,
-    library: TargetLibrary,
+    workspace: Workspace,
     port: int,
     token: str | None,
     stack: contextlib.ExitStack,
@@ -116,14 +157,20 @@ def start_control_api(
     if not port:
         return None
     try:
-        app = create_app(SessionControls(session, library), load_token(token))
+        library = workspace.library
+        app = create_app(
+            SessionControls(session, library),
+            load_token(token),
+            WorkspaceLibrary(workspace, session.records),
+        )
         server = ControlServer(app, port).start()
     except UserError as error:
         print(f"posesim-cam: {error} The session goes on without the control API.", file=log)
         return None
     stack.callback(server.close)
     print(
-        f"posesim-cam: control API on {server.url} (token: `posesim-cam token`)",
+        f"posesim-cam: control page on {server.url}/ and overlay on {server.url}/overlay "
+        "(token: `posesim-cam token`)",
         file=log,
         flush=True,
     )

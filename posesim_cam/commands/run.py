@@ -219,9 +219,7 @@ def _run(options: RunOptions, progress: ProgressFactory | None, log: TextIO) -> 
             settings,
             log,
         )
-        start_control_api(
-            session, workspace.library, options.control_port, options.token, stack, log
-        )
+        start_control_api(session, workspace, options.control_port, options.token, stack, log)
         start_obs_link(session, workspace.library, options.obs_settings, stack, log)
         if threading.current_thread() is threading.main_thread():
             # A background process is stopped with SIGTERM: end as cleanly as Ctrl-C does.

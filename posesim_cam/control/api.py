@@ -1,17 +1,18 @@
-"""The local control API: JSON over HTTP for OBS scripts, stream decks and curl.
+"""The local control API: JSON over HTTP for OBS scripts, stream decks, curl and the pages.
 
-``create_app(controls, token)`` is a Starlette app; ``server.ControlServer`` serves it on
-loopback. Every endpoint but ``/openapi.json`` wants ``Authorization: Bearer TOKEN``; bodies
-are JSON objects of at most 64 KiB; requests whose Host is not a loopback name are refused
-(DNS rebinding). Errors are JSON ``{"error": sentence}`` with 400, 401, 404, 405, 413 or 421.
-Handlers only read a status snapshot or queue a command, so no request waits on a frame.
-Imports ``control.controls``; never the session.
+``create_app(controls, token, library)`` is a Starlette app; ``server.ControlServer`` serves it
+on loopback. Every endpoint but ``/openapi.json``, the pages and ``/events`` (``control.pages``:
+read-only) wants ``Authorization: Bearer TOKEN``; bodies are JSON objects of at most 64 KiB
+(an upload to the library, ``control.library_api``, has its own limit); requests whose Host is
+not a loopback name are refused (DNS rebinding). Errors are JSON ``{"error": sentence}`` with
+400, 401, 404, 405, 413 or 421. Handlers only read a status snapshot or queue a command, so no
+request waits on a frame. Imports ``control.controls``, ``control.http``, ``control.pages``
+and ``control.library_api``; never the session.
 """
 
 from __future__ import annotations
 
 import hmac
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,26 +23,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from posesim_cam.control.controls import Controls
+from posesim_cam.control.controls import Controls, LibraryControls
+from posesim_cam.control.http import ApiError, error_response, json_object
+from posesim_cam.control.library_api import MAX_UPLOAD, UPLOAD_PATH, library_routes
 from posesim_cam.control.openapi import openapi_document
+from posesim_cam.control.pages import page_routes
 
 MAX_BODY = 64 * 1024
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
 
 Handler = Callable[[Request], Awaitable[Response]]
-
-
-class ApiError(Exception):
-    """An error answered as JSON ``{"error": message}`` with ``status``."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
 def host_is_loopback(host_header: str) -> bool:
@@ -71,16 +62,21 @@ class GuardMiddleware:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         if not host_is_loopback(headers.get("host", "")):
-            await _error(421, "Only loopback hosts are served (127.0.0.1, localhost, [::1])")(
-                scope, receive, send
-            )
+            await error_response(
+                421, "Only loopback hosts are served (127.0.0.1, localhost, [::1])"
+            )(scope, receive, send)
             return
+        # An upload has a limit of its own (its handler counts what arrives); JSON has MAX_BODY.
+        limit = MAX_UPLOAD if scope.get("path") == UPLOAD_PATH else MAX_BODY
         length = headers.get("content-length", "0").strip() or "0"
-        if not length.isdigit() or int(length) > MAX_BODY:
+        if not length.isdigit() or int(length) > limit:
             status = 413 if length.isdigit() else 400
-            await _error(status, f"The body must be JSON of at most {MAX_BODY} bytes")(
-                scope, receive, send
+            message = (
+                f"An upload may be at most {MAX_UPLOAD >> 20} MiB"
+                if limit == MAX_UPLOAD
+                else f"The body must be JSON of at most {MAX_BODY} bytes"
             )
+            await error_response(status, message)(scope, receive, send)
             return
         received = 0
 
@@ -89,7 +85,7 @@ class GuardMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > MAX_BODY:
+                if received > limit:
                     raise ApiError(413, f"The body must be JSON of at most {MAX_BODY} bytes")
             return message
 
@@ -104,28 +100,14 @@ def _authorised(request: Request, token: str) -> bool:
     )
 
 
-async def _json_object(request: Request, required: bool = True) -> dict[str, Any]:
-    body = await request.body()
-    if not body.strip():
-        if required:
-            raise ApiError(400, "The body must be a JSON object")
-        return {}
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "The body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise ApiError(400, "The body must be a JSON object")
-    return data
-
-
-def create_app(controls: Controls, token: str) -> ASGIApp:
-    """The API over ``controls``, requiring ``token``."""
+def create_app(controls: Controls, token: str, library: LibraryControls | None = None) -> ASGIApp:
+    """The API over ``controls`` (and ``library``, for the control page), requiring
+    ``token``; the pages and ``/events`` beside it need none."""
 
     def guarded(handler: Handler) -> Handler:
         async def endpoint(request: Request) -> Response:
             if not _authorised(request, token):
-                return _error(
+                return error_response(
                     401,
                     "A valid token is required: send 'Authorization: Bearer TOKEN' "
                     "(`posesim-cam token` prints it)",
@@ -134,7 +116,7 @@ def create_app(controls: Controls, token: str) -> ASGIApp:
             try:
                 return await handler(request)
             except ApiError as error:
-                return _error(error.status, error.message)
+                return error_response(error.status, error.message)
 
         return endpoint
 
@@ -155,7 +137,7 @@ def create_app(controls: Controls, token: str) -> ASGIApp:
         )
 
     async def target(request: Request) -> Response:
-        data = await _json_object(request)
+        data = await json_object(request)
         keys = set(data) & {"name", "index", "step"}
         if len(keys) != 1 or set(data) - keys:
             raise ApiError(400, 'Give exactly one of {"name": ...}, {"index": n}, {"step": ...}')
@@ -186,14 +168,14 @@ def create_app(controls: Controls, token: str) -> ASGIApp:
 
     def command(run: Callable[[], None]) -> Handler:
         async def endpoint(request: Request) -> Response:
-            await _json_object(request, required=False)  # a body, if any, must be JSON
+            await json_object(request, required=False)  # a body, if any, must be JSON
             run()
             return ok()
 
         return endpoint
 
     async def hud(request: Request) -> Response:
-        data = await _json_object(request)
+        data = await json_object(request)
         visible = data.get("visible")
         if set(data) != {"visible"} or not isinstance(visible, bool):
             raise ApiError(400, 'Give {"visible": true} or {"visible": false}')
@@ -210,11 +192,11 @@ def create_app(controls: Controls, token: str) -> ASGIApp:
             405: "This endpoint does not take that method",
         }
         message = messages.get(error.status_code, str(error.detail))
-        return _error(error.status_code, message, dict(error.headers or {}) or None)
+        return error_response(error.status_code, message, dict(error.headers or {}) or None)
 
     async def api_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, ApiError)
-        return _error(error.status, error.message)
+        return error_response(error.status, error.message)
 
     routes = [
         Route("/status", guarded(status), methods=["GET"]),
@@ -225,6 +207,8 @@ def create_app(controls: Controls, token: str) -> ASGIApp:
         Route("/restart", guarded(command(controls.restart)), methods=["POST"]),
         Route("/hud", guarded(hud), methods=["POST"]),
         Route("/openapi.json", openapi, methods=["GET"]),
+        *page_routes(controls),
+        *(library_routes(library, guarded) if library is not None else []),
     ]
     app = Starlette(
         routes=routes, exception_handlers={HTTPException: http_error, ApiError: api_error}

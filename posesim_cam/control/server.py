@@ -81,6 +81,8 @@ class ControlServer:
             lifespan="off",
             limit_concurrency=MAX_CONNECTIONS,
             timeout_keep_alive=5,
+            # An open event stream never ends by itself: give it a second, then close it.
+            timeout_graceful_shutdown=1,
             server_header=False,
         )
         self._server = uvicorn.Server(config)

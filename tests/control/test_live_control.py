@@ -65,7 +65,7 @@ def live(testdata: Path, tmp_path: Path) -> Iterator[tuple[object, LiveSession, 
     )
     with contextlib.ExitStack() as stack:
         log = io.StringIO()
-        server = start_control_api(session, workspace.library, bind_free_port(), TOKEN, stack, log)
+        server = start_control_api(session, workspace, bind_free_port(), TOKEN, stack, log)
         assert server is not None, log.getvalue()
         runner = threading.Thread(target=session.run, args=("dance",))
         runner.start()
