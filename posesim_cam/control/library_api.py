@@ -93,7 +93,10 @@ def library_routes(library: LibraryControls, guarded: Callable[[Handler], Handle
         return JSONResponse({"ok": True, "target": item.to_dict()}, status_code=201)
 
     async def remove(request: Request) -> Response:
-        await call(library.remove, request.path_params["name"])
+        name = request.path_params["name"]
+        if name not in [item.name for item in await call(library.items)]:
+            raise ApiError(404, f"There is no target called {name!r} in the library")
+        await call(library.remove, name)
         return JSONResponse({"ok": True})
 
     async def history(request: Request) -> Response:
