@@ -242,6 +242,7 @@ class OnlineAligner:
         """Forget the user's past (a restart)."""
         self._row: np.ndarray | None = None
         self._lo = 0
+        self._playhead: int | None = None
         self._matched: int | None = None
         self._target_sums = np.zeros(len(self.target), np.float64)
         self._target_counts = np.zeros(len(self.target), np.int64)
@@ -274,16 +275,28 @@ class OnlineAligner:
         hi = min(playhead + self.max_lead + 1, m)
         sims = self.target[lo:hi] @ latent
         cost = (1.0 - sims).astype(np.float64)
+        # The target frames the playhead moved since the previous user frame: one at the
+        # camera's rate, more when poses come slower than the target's frames (a model slower
+        # than the camera). A step may advance that far at no extra cost, as a diagonal step
+        # does at equal rates; otherwise sparse poses would pay for every target frame
+        # between them and the path would lag.
+        span = 1 if self._playhead is None else max(1, playhead - self._playhead)
+        span = min(span, hi - lo)
+        self._playhead = playhead
         if self._row is None:
             # Open begin: the user may start anywhere in the window.
             row = cost
         else:
-            prev = np.full(hi - lo + 1, np.inf)  # prev[k] = previous row at column lo + k - 1
+            n = hi - lo
+            prev = np.full(n + span, np.inf)  # prev[k] = previous row at column lo + k - span
             old_lo, old = self._lo, self._row
-            src_a, src_b = max(lo - 1, old_lo), min(hi, old_lo + len(old))
+            src_a, src_b = max(lo - span, old_lo), min(hi, old_lo + len(old))
             if src_b > src_a:
-                prev[src_a - lo + 1 : src_b - lo + 1] = old[src_a - old_lo : src_b - old_lo]
-            from_prev = np.minimum(prev[1:], prev[:-1])  # up, diagonal
+                prev[src_a - lo + span : src_b - lo + span] = old[src_a - old_lo : src_b - old_lo]
+            # Up (the same target frame) or on by 1..span frames.
+            from_prev = prev[span:].copy()
+            for back in range(1, span + 1):
+                np.minimum(from_prev, prev[span - back : span - back + n], out=from_prev)
             running = np.cumsum(cost)
             row = running + np.minimum.accumulate(from_prev - (running - cost))
             if not np.isfinite(row).any():  # the window jumped past every old path: restart

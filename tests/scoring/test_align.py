@@ -114,6 +114,24 @@ def test_online_aligner_follows_a_lagging_user():
     assert np.mean(sims) > 0.99
 
 
+@pytest.mark.parametrize("every", [3, 6, 10])
+def test_online_aligner_keeps_up_with_poses_slower_than_the_target(every: int):
+    """Poses every ``every`` target frames (a 30 fps target, a model at 10, 5 or 3 Hz): the
+    path follows the playhead as it does at equal rates, instead of lagging behind it."""
+    rng = np.random.default_rng(5)
+    steps = rng.normal(size=(300, 8)) * 0.3
+    target = np.cumsum(steps, axis=0)
+    target /= np.linalg.norm(target, axis=1, keepdims=True)
+    aligner = OnlineAligner(target.astype(np.float32), max_lag=60, max_lead=15)
+    matched, sims = [], []
+    for t in range(0, 300, every):
+        index, sim = aligner.step(target[t], playhead=t)
+        matched.append(index - t)
+        sims.append(sim)
+    assert np.mean(np.array(matched[3:]) == 0) > 0.95, matched
+    assert np.mean(sims[3:]) > 0.99
+
+
 def test_online_aligner_matches_offline_subsequence_cost_when_unconstrained():
     rng = np.random.default_rng(4)
     target = unit_rows(rng, 15)
