@@ -116,6 +116,7 @@
     try { status = JSON.parse(message.data); } catch (error) { return; }
     if (!status || typeof status !== "object") return;
     window.posesimOverlay.events += 1;
+    window.posesimOverlay.last = status;
     show(status);
     if (query.get("latency") === "1" && typeof status.t === "number") {
       requestAnimationFrame(() => latencies.push(Date.now() - status.t * 1000));
