@@ -127,5 +127,65 @@ def openapi_document() -> dict[str, Any]:
             "/resume": {"post": _command_op("Resume the target")},
             "/restart": {"post": _command_op("Restart the target from its countdown")},
             "/hud": {"post": hud_op},
+            **_page_paths(json_of),
         },
     }
+
+
+def _page_paths(json_of: Any) -> dict[str, Any]:
+    """The pages, the event stream (no token) and the library endpoints (token)."""
+    page = {"description": "An HTML page", "content": {"text/html": {}}}
+
+    def guarded(summary: str, ok: str = "200", **extra: Any) -> dict[str, Any]:
+        return {
+            "summary": summary,
+            "security": [{"bearer": []}],
+            "responses": {ok: {"description": "Done", **json_of({})}, "400": _ERROR,
+                          "401": _ERROR, "404": _ERROR},
+            **extra,
+        }  # fmt: skip
+
+    path_body = json_of(
+        {
+            "type": "object",
+            "required": ["path"],
+            "properties": {
+                "path": {"type": "string"},
+                "name": {"type": "string"},
+                "replace": {"type": "boolean"},
+            },
+        }
+    )
+    upload = guarded("Upload a video (the body) as a target", "201")
+    upload["parameters"] = [
+        {"name": "name", "in": "query", "required": True, "schema": {"type": "string"}},
+        {"name": "suffix", "in": "query", "schema": {"type": "string", "default": "mp4"}},
+        {"name": "replace", "in": "query", "schema": {"enum": ["0", "1"]}},
+    ]
+    upload["requestBody"] = {"content": {"application/octet-stream": {}}}
+    upload["responses"]["413"] = _ERROR
+    return {
+        "/": {"get": {"summary": "The control page (asks for the token)",
+                      "responses": {"200": page}}},
+        "/overlay": {
+            "get": {
+                "summary": "The transparent score overlay for OBS's Browser Source",
+                "responses": {"200": page},
+            }
+        },
+        "/events": {
+            "get": {
+                "summary": "Server-Sent Events: the status, t and skeleton, one a frame",
+                "responses": {"200": {"description": "A stream",
+                                      "content": {"text/event-stream": {}}}},
+            }
+        },
+        "/library": {
+            "get": guarded("The library's targets with their personal bests"),
+            "post": guarded("Prepare a video on this machine and add it", "201",
+                            requestBody={"required": True, **path_body}),
+        },
+        "/library/upload": {"post": upload},
+        "/library/{name}": {"delete": guarded("Remove a target from the library")},
+        "/history": {"get": guarded("The latest session records with personal bests")},
+    }  # fmt: skip

@@ -194,3 +194,15 @@ def test_history_lists_sessions_with_personal_bests(served, tmp_path: Path):
     ]  # fmt: skip
     assert request(server, "GET", "/history?limit=0")[0] == 400
     assert request(server, "GET", "/history", token=None)[0] == 401
+
+
+def test_openapi_describes_every_route_of_the_server(served):
+    server, library = served
+    app = create_app(RecordingControls(), TOKEN, library)
+    routes = {route.path for route in app.app.routes}  # type: ignore[attr-defined]
+    spec = request(server, "GET", "/openapi.json", token=None)[1]
+    assert set(spec["paths"]) == routes - {"/openapi.json", "/static/{name}"}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            public = path in ("/", "/overlay", "/events")
+            assert ("security" in operation) != public, (path, method)
