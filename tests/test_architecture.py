@@ -25,7 +25,7 @@ MAX_LINES = 500
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "skeleton", "clock", "progress", "files", "registry", "config"),
     ("features", "pose", "video", "sequence", "encoder"),
-    ("scoring", "targets", "capture", "outputs", "records"),
+    ("scoring", "targets", "capture", "outputs", "records", "players"),
     ("control", "hud", "training"),
     ("pipeline", "attempt", "session"),
     ("commands",),
