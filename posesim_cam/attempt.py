@@ -49,19 +49,33 @@ class Attempt:
         encoder: embeds the user's poses.
         settings: countdown, mirror and lag.
         now: session time (seconds) at which the countdown starts.
+        player: the player's name, when several play at once.
+        beside: another player's attempt at the same target: this one shares its clock and
+            target video (one target plays for everybody).
     """
 
     def __init__(
-        self, target: Target, encoder: Encoder, settings: AttemptSettings, now: float
+        self,
+        target: Target,
+        encoder: Encoder,
+        settings: AttemptSettings,
+        now: float,
+        player: str | None = None,
+        beside: Attempt | None = None,
     ) -> None:
         self.target = target
         self.encoder = encoder
-        self.clock = TargetClock(target.duration, settings.countdown)
-        self.clock.start(now)
+        self.player = player
+        if beside is None:
+            self.clock = TargetClock(target.duration, settings.countdown)
+            self.clock.start(now)
+            self.video = TargetVideo(target.video)
+        else:
+            self.clock, self.video = beside.clock, beside.video
+        self._owns_video = beside is None
         self.scorer = LiveScorer(
             target.poses, encoder, mirror=settings.mirror, max_lag=settings.max_lag
         )
-        self.video = TargetVideo(target.video)
         self.record: AttemptRecord | None = None  # set once the attempt is finished
         self.last: LiveScore | None = None  # the latest live score
 
@@ -107,6 +121,7 @@ class Attempt:
             outcome=outcome,
             # Most poses formed no body: no score, and nothing that could become a best.
             cannot_score=BROKEN_TRACK if self.scorer.broken_track else None,
+            player=self.player,
         )
         if save and record.cannot_score is None and outcome.scored_frames > 0:
             record = replace(record, saved=records.save(record))
@@ -139,7 +154,8 @@ class Attempt:
         )
 
     def close(self) -> None:
-        self.video.close()
+        if self._owns_video:
+            self.video.close()
 
 
 def summary_card(record: AttemptRecord | None) -> SummaryCard:

@@ -76,6 +76,7 @@ class PoseResult:
     Attributes:
         frame: the frame the pose was estimated on.
         pose: the main person, or None.
+        poses: everybody found (a multi-person backend), the main person first.
         seconds: time spent in the estimator.
         done_at: ``time.monotonic()`` when the pose was ready.
     """
@@ -84,6 +85,7 @@ class PoseResult:
     pose: Pose | None
     seconds: float
     done_at: float
+    poses: tuple[Pose, ...] = ()  # everybody found (several players), the main person first
 
     @property
     def latency(self) -> float:
@@ -96,7 +98,7 @@ def estimate(estimator: PoseEstimator, frame: Frame) -> PoseResult:
     begin = time.perf_counter()
     poses = estimator.estimate(frame.image)
     seconds = time.perf_counter() - begin
-    return PoseResult(frame, poses[0] if poses else None, seconds, time.monotonic())
+    return PoseResult(frame, poses[0] if poses else None, seconds, time.monotonic(), tuple(poses))
 
 
 class PoseWorker:

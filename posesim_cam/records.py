@@ -46,6 +46,7 @@ class AttemptRecord:
         outcome: how it went.
         cannot_score: why it could not be scored (a broken pose track), or None.
         saved: where its record was written, or None (not saved: nothing scored, or unscorable).
+        player: the player's name when several played at once (``run --players``), or None.
     """
 
     target: str
@@ -55,6 +56,12 @@ class AttemptRecord:
     outcome: Outcome
     cannot_score: str | None = None
     saved: SavedRecord | None = None
+    player: str | None = None
+
+    @property
+    def best_key(self) -> str:
+        """Where its personal best is kept: per target, and per player when one is named."""
+        return self.target_sha if self.player is None else f"{self.target_sha}/{self.player}"
 
     @property
     def score(self) -> float | None:
@@ -76,6 +83,8 @@ class AttemptRecord:
         }
         if self.cannot_score:
             data.update(score=None, grade=CANNOT_SCORE, cannot_score=self.cannot_score)
+        if self.player is not None:
+            data["player"] = self.player
         return data
 
     def to_dict(self) -> dict[str, Any]:
@@ -103,7 +112,10 @@ class SessionSummary:
         latency_p50_ms, latency_p95_ms: capture-to-output latency of the picture, or None.
         pose_latency_p50_ms, pose_latency_p95_ms: capture-to-pose latency (how far the score
             trails the picture), or None.
-        attempts: the attempts that scored anything, in order.
+        attempts: the attempts that scored anything, in order (with several players, each
+            player's record of an attempt, left to right).
+        players: with several players, each one's last attempt, left to right (id, name,
+            score, grade, frames); empty for one.
     """
 
     frames: int
@@ -115,10 +127,14 @@ class SessionSummary:
     pose_fps: float | None = None
     pose_latency_p50_ms: float | None = None
     pose_latency_p95_ms: float | None = None
+    players: tuple[dict[str, Any], ...] = field(default=())
 
     @property
     def last(self) -> AttemptRecord | None:
-        return self.attempts[-1] if self.attempts else None
+        """The last attempt (the first player's, with several)."""
+        first = self.attempts[0].player if self.attempts else None
+        mine = [a for a in self.attempts if a.player == first]
+        return mine[-1] if mine else None
 
     @property
     def score(self) -> float | None:
@@ -138,6 +154,7 @@ class SessionSummary:
             "latency_ms": {"p50": self.latency_p50_ms, "p95": self.latency_p95_ms},
             "pose_latency_ms": {"p50": self.pose_latency_p50_ms, "p95": self.pose_latency_p95_ms},
             "attempts": [attempt.to_dict() for attempt in self.attempts],
+            **({"players": list(self.players)} if self.players else {}),
         }
 
 
@@ -196,20 +213,22 @@ class RecordStore:
     def save(self, record: AttemptRecord) -> SavedRecord:
         """Write a session record and update the personal best; returns where and the PB."""
         stamp = _stamp()
-        safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", record.target)[:60] or "target"
+        label = record.target if record.player is None else f"{record.target}-{record.player}"
+        safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", label)[:60] or "target"
         path = self.root / "sessions" / f"{stamp}-{safe}.json"
         stored = record.stored()
         atomic_write_bytes(path, json.dumps(stored, indent=2).encode())
         bests = self.personal_bests()
-        previous = bests.get(record.target_sha)
+        previous = bests.get(record.best_key)
         previous_score = None if previous is None else float(previous["score"])
         score = float(stored["score"])  # as the record file shows it (rounded)
         new_record = record.outcome.scored_frames > 0 and (
             previous_score is None or score > previous_score
         )
         if new_record:
-            bests[record.target_sha] = {
+            bests[record.best_key] = {
                 "name": record.target,
+                **({} if record.player is None else {"player": record.player}),
                 "score": score,
                 "date": stamp,
                 "record": path.name,

@@ -21,10 +21,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TextIO
 
-from posesim_cam.attempt import Attempt, AttemptSettings
+from posesim_cam.attempt import AttemptSettings
 from posesim_cam.capture import Frame, FrameSource
 from posesim_cam.clock import Phase
 from posesim_cam.control.controls import Joint, Status
@@ -41,8 +41,10 @@ from posesim_cam.pipeline import (
     StageTimes,
     estimate,
 )
+from posesim_cam.players import PlayerSetup
 from posesim_cam.pose.base import Pose, PoseEstimator
 from posesim_cam.records import AttemptRecord, RecordStore, SessionSummary
+from posesim_cam.round import Round
 from posesim_cam.scoring.outcome import grade
 from posesim_cam.targets import Target
 
@@ -68,6 +70,7 @@ class LiveSettings:
         countdown, mirror, max_lag: how each attempt is scored (``attempt.AttemptSettings``).
         stats_every: print per-stage timings every this many seconds (0 = never).
         drop_frames: render only the newest frame (cameras) instead of every frame (files).
+        players: how many play at once (``players.PlayerSetup``).
         pose_every_frame: estimate every frame's pose before its picture (a file processed
             as fast as it goes) instead of the newest frame beside the picture (cameras,
             paced files).
@@ -79,6 +82,7 @@ class LiveSettings:
     stats_every: float = 0.0
     drop_frames: bool = True
     pose_every_frame: bool = False
+    players: PlayerSetup = field(default_factory=PlayerSetup)
 
     @property
     def attempt(self) -> AttemptSettings:
@@ -134,7 +138,7 @@ class LiveSession:
         self._renderer = Renderer(compositor, outputs, self.times, self.settings.drop_frames)
         self._worker = None if self.settings.pose_every_frame else PoseWorker(estimator)
         self._stop = threading.Event()
-        self._attempt: Attempt | None = None
+        self._attempt: Round | None = None
         # A target being prepared off the session thread (``_select_name``): its thread, its
         # name, and what it gave (a Target, or the UserError to report).
         self._loading: threading.Thread | None = None
@@ -273,17 +277,17 @@ class LiveSession:
             self._attempt.close()
         if name in self.targets:
             self._target_index = self.targets.index(name)
-        self._attempt = Attempt(target, self.encoder, self.settings.attempt, self._now)
+        self._attempt = Round(
+            target, self.encoder, self.settings.attempt, self.settings.players, self._now
+        )
 
     def _finish(self, save: bool = True) -> AttemptRecord | None:
         """End the attempt: its record, saved with the personal best (if anything scored)."""
         attempt = self._attempt
         if attempt is None or attempt.record is not None:
             return None if attempt is None else attempt.record
-        record = attempt.finish(self._now, self.records, save)
-        if record is not None:
-            self.attempts.append(record)
-        return record
+        self.attempts.extend(attempt.finish(self._now, self.records, save))
+        return attempt.record
 
     # -- the loop ----------------------------------------------------------------------------
     def run(self, first_target: str | None = None) -> SessionSummary:
@@ -389,7 +393,8 @@ class LiveSession:
         self.times.add("pose_latency", result.latency)
         if self._attempt is not None:
             t0 = time.perf_counter()
-            self._attempt.score(result.pose, result.frame.timestamp)
+            width = result.frame.image.shape[1]
+            self._attempt.score(result.pose, result.poses, result.frame.timestamp, width)
             self.times.add("scoring", time.perf_counter() - t0)
 
     def _latest_pose(self) -> Pose | None:
@@ -477,4 +482,5 @@ class LiveSession:
             pose_latency_p50_ms=ms("pose_latency", 50),
             pose_latency_p95_ms=ms("pose_latency", 95),
             attempts=tuple(self.attempts),
+            players=() if self._attempt is None else self._attempt.summary(),
         )

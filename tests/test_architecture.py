@@ -27,7 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("features", "pose", "video", "sequence", "encoder"),
     ("scoring", "targets", "capture", "outputs", "records", "players"),
     ("control", "hud", "training"),
-    ("pipeline", "attempt", "session"),
+    ("pipeline", "attempt", "round", "session"),
     ("commands",),
     ("console", "cli", "__main__", "__init__", "models"),
 )

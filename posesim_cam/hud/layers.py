@@ -62,12 +62,24 @@ class Layer:
 
 
 class SkeletonLayer(Layer):
-    """The user's skeleton over the camera picture, limbs off target in the warning colour."""
+    """The user's skeleton over the camera picture, limbs off target in the warning colour;
+    other players' skeletons (several players) in their own colours."""
 
     def draw(self, canvas: Canvas, hud: HudState) -> None:
+        px = self.layout.px
+        colours = self.theme.player_limbs
+        for index, pose in enumerate(hud.other_poses):
+            draw_skeleton(
+                canvas.image,
+                pose,
+                canvas.placement,
+                self.theme,
+                thickness=px(6),
+                radius=px(5.5),
+                color=colours[index % len(colours)],
+            )
         if hud.user_pose is None:
             return
-        px = self.layout.px
         draw_skeleton(
             canvas.image,
             hud.user_pose,

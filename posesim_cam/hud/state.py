@@ -49,6 +49,7 @@ class HudState:
         phase: what is drawn: IDLE (no target), COUNTDOWN, PLAYING, PAUSED, FINISHED (the
             summary card), CAMERA_LOST. A phase's value ("playing") is accepted too.
         user_pose: the user's pose in camera-frame pixels, or None.
+        other_poses: the other players' poses (several players), drawn in their colours.
         limb_warnings: (len(LIMBS),) bool, True where the limb is drawn in the warning colour.
         target_frame: (h, w, 3) uint8 BGR picture of the target video at the playhead.
         target_pose: the target's pose in target-frame pixels, or None.
@@ -66,6 +67,7 @@ class HudState:
 
     phase: Phase = Phase.IDLE
     user_pose: Pose | None = None
+    other_poses: tuple[Pose, ...] = ()
     limb_warnings: np.ndarray | None = None
     target_frame: np.ndarray | None = field(default=None, repr=False)
     target_pose: Pose | None = None

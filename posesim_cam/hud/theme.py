@@ -36,6 +36,8 @@ class Theme:
         (100.0, (90, 210, 80)),
     )
     highlight: BGR = (20, 200, 255)  # "New personal best!": gold
+    # The other players' skeletons (player 2, 3, 4): orange, magenta, lime.
+    player_limbs: tuple[BGR, ...] = ((40, 140, 255), (220, 80, 220), (60, 220, 160))
     draw_face: bool = False
 
     def score_color(self, score: float) -> BGR:

@@ -1,5 +1,14 @@
-"""Several players in one picture: who is who (``assign``) and finding each (``regions``)."""
+"""Several players in one picture: who is who (``assign``) and finding each (``regions``).
 
-from posesim_cam.players.assign import MAX_PLAYERS, PlayerMode, PlayerTracker, split_regions
+Imports ``pose`` and ``errors`` only; the session's ``round`` uses it.
+"""
 
-__all__ = ["MAX_PLAYERS", "PlayerMode", "PlayerTracker", "split_regions"]
+from posesim_cam.players.assign import (
+    MAX_PLAYERS,
+    PlayerMode,
+    PlayerSetup,
+    PlayerTracker,
+    split_regions,
+)
+
+__all__ = ["MAX_PLAYERS", "PlayerMode", "PlayerSetup", "PlayerTracker", "split_regions"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -187,3 +188,43 @@ class PlayerTracker:
             self.players[slot].pose, self.players[slot].missed = pose, 0
             frame[slot] = pose
             used.add(id(pose))
+
+
+@dataclass(frozen=True)
+class PlayerSetup:
+    """How many play at once, how they are told apart, and their names.
+
+    Attributes:
+        count: players (1..MAX_PLAYERS); 1 is the usual single-user session.
+        mode: ``split`` (strips) or ``track`` (ids follow people).
+        split_at: the line between two players, as a fraction of the width (None: centre).
+        names: shown names, left to right; missing ones are "Player N".
+    """
+
+    count: int = 1
+    mode: PlayerMode = PlayerMode.SPLIT
+    split_at: float | None = None
+    names: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        check_players(self.count, self.split_at)
+        if len(self.names) > self.count:
+            raise UserError(
+                f"--player-names gives {len(self.names)} names for {self.count} players",
+                "give at most one name per player, separated by commas",
+            )
+
+    def name(self, player: int) -> str:
+        return self.names[player] if player < len(self.names) else f"Player {player + 1}"
+
+    def assigner(self) -> PoseAssigner:
+        """A fresh assigner: poses of a frame (and its width) to the players' poses."""
+        if self.mode == PlayerMode.TRACK:
+            tracker = PlayerTracker(self.count)
+            return lambda poses, width: tracker.update(poses)
+        return lambda poses, width: assign_split(
+            poses, split_regions(width, self.count, self.split_at)
+        )
+
+
+PoseAssigner = Callable[[list[Pose], int], list[Pose | None]]

@@ -1,0 +1,146 @@
+"""One target played for every player at once: an ``Attempt`` per player on one shared clock.
+
+With one player (the usual session) a round is that player's attempt; with several, each
+player's pose (``players.PlayerSetup``'s assigner: split strips or tracked ids) is scored by
+their own attempt, and the HUD shows everybody. The session calls it from its processing
+thread only. Imports ``attempt``, ``players`` and the HUD's state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from posesim_cam.attempt import Attempt, AttemptSettings
+from posesim_cam.clock import Phase, TargetClock
+from posesim_cam.encoder import Encoder
+from posesim_cam.hud import HudState
+from posesim_cam.players import PlayerSetup
+from posesim_cam.pose.base import Pose
+from posesim_cam.records import AttemptRecord, RecordStore
+from posesim_cam.targets import Target
+from posesim_cam.video import TargetVideo
+
+
+class Round:
+    """Every player's attempt at one target, started together.
+
+    Args:
+        target: the prepared target.
+        encoder: embeds poses.
+        settings: countdown, mirror and lag.
+        players: how many play and how they are told apart.
+        now: session time at which the countdown starts.
+    """
+
+    def __init__(
+        self,
+        target: Target,
+        encoder: Encoder,
+        settings: AttemptSettings,
+        players: PlayerSetup,
+        now: float,
+    ) -> None:
+        self.players = players
+        several = players.count > 1
+        first = Attempt(target, encoder, settings, now, players.name(0) if several else None)
+        self.attempts = [first] + [
+            Attempt(target, encoder, settings, now, players.name(i), beside=first)
+            for i in range(1, players.count)
+        ]
+        self._assign = players.assigner()
+        self.poses: list[Pose | None] = [None] * players.count  # each player's latest
+
+    # -- what the session reads ---------------------------------------------------------------
+    @property
+    def first(self) -> Attempt:
+        return self.attempts[0]
+
+    @property
+    def target(self) -> Target:
+        return self.first.target
+
+    @property
+    def name(self) -> str:
+        return self.first.name
+
+    @property
+    def clock(self) -> TargetClock:
+        return self.first.clock
+
+    @property
+    def video(self) -> TargetVideo:
+        return self.first.video
+
+    @property
+    def record(self) -> AttemptRecord | None:
+        """The first player's record once the round is finished (None before)."""
+        return self.first.record
+
+    def phase(self, now: float) -> Phase:
+        return self.first.phase(now)
+
+    def frame_index(self, now: float) -> int:
+        return self.first.frame_index(now)
+
+    def live_score(self, phase: Phase) -> float | None:
+        return self.first.live_score(phase)
+
+    # -- what the session does ----------------------------------------------------------------
+    def score(self, main: Pose | None, everybody: tuple[Pose, ...], captured: float,
+              width: int) -> None:  # fmt: skip
+        """Score a frame captured at ``captured``: the main pose for one player, each
+        player's own pose (assigned from ``everybody``) for several."""
+        if self.players.count == 1:
+            self.poses = [main]
+        else:
+            self.poses = self._assign(list(everybody), width)
+        for attempt, pose in zip(self.attempts, self.poses, strict=True):
+            attempt.score(pose, captured)
+
+    def restart(self, now: float) -> None:
+        for attempt in self.attempts:
+            attempt.restart(now)
+
+    def finish(self, now: float, records: RecordStore, save: bool = True) -> list[AttemptRecord]:
+        """Every player's record (those that scored anything), left to right."""
+        out = []
+        for attempt in self.attempts:
+            done = attempt.record is not None
+            record = attempt.finish(now, records, save)
+            if record is not None and not done:
+                out.append(record)
+        return out
+
+    def hud(self, now: float, main: Pose | None) -> HudState:
+        """The first player's HUD, with the others' skeletons and who is not found."""
+        if self.players.count == 1:
+            return self.first.hud(now, main)
+        hud = self.first.hud(now, self.poses[0])
+        others = tuple(p for p in self.poses[1:] if p is not None)
+        missing = [self.players.name(i) for i, p in enumerate(self.poses) if p is None]
+        message = hud.message
+        if missing and hud.phase in (Phase.PLAYING, Phase.COUNTDOWN):
+            message = f"{', '.join(missing)} not found"
+        return replace(hud, other_poses=others, message=message)
+
+    def summary(self) -> tuple[dict, ...]:
+        """With several players, each one's last record: id, name, score, grade, frames."""
+        if self.players.count == 1:
+            return ()
+        out = []
+        for index, attempt in enumerate(self.attempts):
+            record = attempt.record
+            out.append(
+                {
+                    "id": index,
+                    "name": self.players.name(index),
+                    "score": None if record is None else record.score,
+                    "grade": None if record is None else record.grade,
+                    "frames": 0 if record is None else record.outcome.scored_frames,
+                }
+            )
+        return tuple(out)
+
+    def close(self) -> None:
+        for attempt in self.attempts:
+            attempt.close()
