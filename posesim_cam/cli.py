@@ -149,6 +149,14 @@ def _size(text: str | None) -> tuple[int, int] | None:
 @click.option("--device", help="Virtual camera device, e.g. /dev/video10.")
 @click.option("--json", "as_json", is_flag=True, help="Print the session summary as JSON.")
 @click.option("--stats", is_flag=True, help="Print per-stage timings every few seconds.")
+@click.option("--players", type=int, help="How many play at once, side by side (1-4; default 1).")
+@click.option(
+    "--player-mode",
+    type=click.Choice(["split", "track"]),
+    help="split: each player keeps a strip of the picture; track: ids follow the people.",
+)
+@click.option("--split-at", type=float, help="Where the line between two players is (0-1; 0.5).")
+@click.option("--player-names", help="Comma-separated names, left to right (e.g. Ana,Ben).")
 @click.option(
     "--control-port",
     type=click.IntRange(0, 65535),

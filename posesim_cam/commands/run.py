@@ -29,6 +29,9 @@ from posesim_cam.encoder import Encoder
 from posesim_cam.errors import UserError
 from posesim_cam.hud import Compositor
 from posesim_cam.outputs import create_outputs, output_size
+from posesim_cam.players import PlayerMode, PlayerSetup
+from posesim_cam.players.regions import RegionEstimator
+from posesim_cam.pose.base import PoseEstimator
 from posesim_cam.pose.registry import DEFAULT_BACKEND, create_backend
 from posesim_cam.progress import ProgressFactory
 from posesim_cam.records import RecordStore, SessionSummary
@@ -63,6 +66,21 @@ class RunOptions:
     obs_text: str = DEFAULT_TEXT_SOURCE  # the OBS text source for the score ("": none)
     obs_media: str | None = None  # an OBS Media Source to follow; None: posesim-cam's clock
     obs_scenes: Mapping[str, str] = field(default_factory=dict)  # OBS scene -> target
+    players: int | None = None  # None: one
+    player_mode: str | None = None  # "split" (default) or "track"
+    split_at: float | None = None
+    player_names: str | None = None  # "Ana,Ben"
+
+    @property
+    def player_setup(self) -> PlayerSetup:
+        """The players, checked (UserError: one sentence naming the option)."""
+        names = tuple(n.strip() for n in (self.player_names or "").split(",") if n.strip())
+        return PlayerSetup(
+            count=1 if self.players is None else self.players,
+            mode=PlayerMode(self.player_mode or "split"),
+            split_at=self.split_at,
+            names=names,
+        )
 
     @property
     def obs_settings(self) -> ObsSettings | None:
@@ -160,6 +178,7 @@ def console_stream() -> Iterator[TextIO]:
 
 def _run(options: RunOptions, progress: ProgressFactory | None, log: TextIO) -> SessionSummary:
     workspace = options.workspace
+    players = options.player_setup  # a bad --players or --split-at: one sentence, before all
     encoder = workspace.encoder()
     names = [entry.name for entry in workspace.library.entries()]
     first = options.target or (names[0] if names else None)
@@ -183,7 +202,13 @@ def _run(options: RunOptions, progress: ProgressFactory | None, log: TextIO) -> 
         stack.callback(source.close)
         is_file = isinstance(source, FileSource)
         width, height = options.size or output_size(source.size)
-        estimator = create_backend(options.backend)
+        if players.count > 1:
+            # One single-person estimator per strip of the picture (players.regions).
+            estimator: PoseEstimator = RegionEstimator(
+                lambda: create_backend(options.backend), players.count, players.split_at
+            )
+        else:
+            estimator = create_backend(options.backend)
         stack.callback(estimator.close)
         outputs = create_outputs(
             options.output,
@@ -206,6 +231,7 @@ def _run(options: RunOptions, progress: ProgressFactory | None, log: TextIO) -> 
             # A file as fast as it goes is a recording to score completely; a camera or a
             # paced file must keep its picture rate whatever the model costs.
             pose_every_frame=is_file and not options.realtime,
+            players=players,
         )
         session = LiveSession(
             source,
@@ -259,4 +285,7 @@ def format_summary(summary: SessionSummary) -> str:
     text = f"Session ended: {last.target}: score {last.score:.0f}/100 {last.grade} ({head})"
     if last.saved is not None:
         text += f"\nRecord: {last.saved.path}"
+    for player in summary.players:
+        score = "--" if player["score"] is None else f"{player['score']:.0f}"
+        text += f"\n  {player['name']}: {score}/100 {player['grade'] or ''}".rstrip()
     return text

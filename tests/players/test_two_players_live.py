@@ -1,0 +1,68 @@
+"""Two players live, end to end: `posesim-cam run --players 2` on a video made here from two
+real clips side by side (the dancer does the target's movement, the squatter another)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from posesim_cam.video import iter_frames
+from tests.test_cli import assert_user_error, cli
+
+
+@pytest.fixture(scope="module")
+def two_players(testdata: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """dance_1person (left, 30 fps) beside squats_1person (right, each frame held 6 times to
+    30 fps), 480 pixels high, 4 s."""
+    dance = [f for _, f in iter_frames(testdata / "video" / "dance_1person_30fps.mp4")]
+    squats = [f for _, f in iter_frames(testdata / "video" / "squats_1person_5fps.mp4")]
+
+    def fit(image: np.ndarray) -> np.ndarray:
+        return cv2.resize(image, (round(image.shape[1] * 480 / image.shape[0]), 480))
+
+    out = tmp_path_factory.mktemp("two") / "two_players.mp4"
+    first = np.hstack([fit(dance[0]), fit(squats[0])])
+    writer = cv2.VideoWriter(
+        str(out), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (first.shape[1], first.shape[0])
+    )
+    for index, frame in enumerate(dance):
+        writer.write(np.hstack([fit(frame), fit(squats[(index // 6) % len(squats)])]))
+    writer.release()
+    return out
+
+
+def test_each_player_is_scored_on_their_own(two_players: Path, testdata: Path):
+    dance = testdata / "video" / "dance_1person_30fps.mp4"
+    # The dancer's strip is 480 wide of 750: the line between them sits at 0.64.
+    result = cli("run", "--source", str(two_players), "--target", str(dance), "--output",
+                 "null", "--no-control", "--players", "2", "--split-at", "0.64",
+                 "--player-names", "Ana,Ben", "--json")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    left, right = summary["players"]
+    assert (left["id"], left["name"], right["id"], right["name"]) == (0, "Ana", 1, "Ben")
+    assert left["score"] >= 85 and right["score"] <= 40, summary["players"]
+    assert left["frames"] >= 100 and right["frames"] >= 100
+    assert summary["score"] == left["score"]  # the first player's, as with one
+    players = {a["player"] for a in summary["attempts"]}
+    assert players == {"Ana", "Ben"}
+
+
+@pytest.mark.parametrize(
+    ("options", "phrase"),
+    [
+        (["--players", "0"], "--players 0 is not a number of players"),
+        (["--players", "5"], "--players 5 is not a number of players"),
+        (["--players", "2", "--split-at", "1.5"], "--split-at 1.5 puts the line outside"),
+        (["--players", "2", "--player-names", "A,B,C"], "gives 3 names for 2 players"),
+    ],
+)
+def test_bad_player_options_are_one_sentence(testdata: Path, options: list[str], phrase: str):
+    squats = str(testdata / "video" / "squats_1person_5fps.mp4")
+    result = cli("run", "--source", squats, "--target", squats, "--output", "null",
+                 "--no-control", *options)  # fmt: skip
+    assert_user_error(result, phrase)
