@@ -17,6 +17,7 @@ from posesim_cam.hud import HudState
 from posesim_cam.players import PlayerSetup
 from posesim_cam.pose.base import Pose
 from posesim_cam.records import AttemptRecord, RecordStore
+from posesim_cam.scoring.outcome import grade
 from posesim_cam.targets import Target
 from posesim_cam.video import TargetVideo
 
@@ -122,6 +123,23 @@ class Round:
         if missing and hud.phase in (Phase.PLAYING, Phase.COUNTDOWN):
             message = f"{', '.join(missing)} not found"
         return replace(hud, other_poses=others, message=message)
+
+    def live(self, phase: Phase) -> tuple[dict, ...]:
+        """With several players, each one's live score for ``/status`` and the events."""
+        if self.players.count == 1:
+            return ()
+        out = []
+        for index, attempt in enumerate(self.attempts):
+            score = attempt.live_score(phase)
+            out.append(
+                {
+                    "id": index,
+                    "name": self.players.name(index),
+                    "score": None if score is None else round(score, 2),
+                    "grade": None if score is None else grade(score),
+                }
+            )
+        return tuple(out)
 
     def summary(self) -> tuple[dict, ...]:
         """With several players, each one's last record: id, name, score, grade, frames."""

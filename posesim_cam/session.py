@@ -445,6 +445,7 @@ class LiveSession:
             pose_fps=self._pose_rate.per_second,
             skeleton=self._skeleton(),
             at=time.time(),
+            players=() if attempt is None else attempt.live(phase),
         )
 
     def _skeleton(self) -> tuple[Joint, ...] | None:

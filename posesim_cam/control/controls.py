@@ -37,6 +37,8 @@ class Status:
         pose_fps: poses estimated per second, recently (at most ``fps``).
         skeleton: the user's latest COCO-17 joints (``Joint``), or None: nobody in view.
         at: ``time.time()`` when this snapshot was taken (the overlay measures its delay).
+        players: with several players, each one's live ``{"id", "name", "score", "grade"}``,
+            left to right; empty for one.
     """
 
     target: str | None
@@ -51,11 +53,16 @@ class Status:
     pose_fps: float = 0.0
     skeleton: tuple[Joint, ...] | None = None
     at: float = 0.0
+    players: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """``GET /status``: the session at a glance (no skeleton)."""
         data = asdict(self)
         del data["skeleton"], data["at"]
+        if not self.players:
+            del data["players"]
+        else:
+            data["players"] = list(self.players)
         data["state"] = self.state.value
         data["score"] = None if self.score is None else round(self.score, 2)
         data["fps"] = round(self.fps, 1)

@@ -40,6 +40,11 @@ def openapi_document() -> dict[str, Any]:
             "grade": {"type": ["string", "null"]},
             "fps": {"type": "number", "description": "pictures out per second"},
             "pose_fps": {"type": "number", "description": "poses estimated per second"},
+            "players": {
+                "type": "array",
+                "description": "with several players (run --players): id, name, score, grade",
+                "items": {"type": "object"},
+            },
             "targets": {"type": "integer"},
             "hud_visible": {"type": "boolean"},
             "position": {"type": "number"},

@@ -66,3 +66,49 @@ def test_bad_player_options_are_one_sentence(testdata: Path, options: list[str],
     result = cli("run", "--source", squats, "--target", squats, "--output", "null",
                  "--no-control", *options)  # fmt: skip
     assert_user_error(result, phrase)
+
+
+def test_the_players_are_in_the_status_and_the_events(two_players: Path, testdata: Path):
+    from posesim_cam.capture import FileSource
+    from posesim_cam.commands.workspace import Workspace
+    from posesim_cam.config import data_dir
+    from posesim_cam.encoder import load_encoder
+    from posesim_cam.hud import Compositor
+    from posesim_cam.outputs import NullOutput
+    from posesim_cam.players import PlayerSetup
+    from posesim_cam.players.regions import RegionEstimator
+    from posesim_cam.pose.registry import create_backend
+    from posesim_cam.records import RecordStore
+    from posesim_cam.session import LiveSession, LiveSettings
+
+    encoder = load_encoder()
+    dance = str(testdata / "video" / "dance_1person_30fps.mp4")
+    target = Workspace().load_target(dance, encoder)
+    setup = PlayerSetup(2, split_at=0.64, names=("Ana",))
+    seen = []
+    with FileSource(two_players) as source:
+        session = LiveSession(
+            source,
+            RegionEstimator(lambda: create_backend("blazepose"), 2, 0.64),
+            encoder,
+            [NullOutput()],
+            Compositor(640, 480),
+            lambda name: target,
+            [],
+            RecordStore(data_dir()),
+            LiveSettings(countdown=0.0, drop_frames=False, pose_every_frame=True, players=setup),
+        )
+        original = session._publish_status
+
+        def spy(phase):  # type: ignore[no-untyped-def]
+            original(phase)
+            seen.append(session.status())
+
+        session._publish_status = spy  # type: ignore[method-assign]
+        session.run(first_target=dance)
+    playing = [s for s in seen if s.state.value == "playing" and s.players]
+    assert len(playing) > 60
+    last = playing[-1]
+    names = [p["name"] for p in last.to_dict()["players"]]
+    assert names == ["Ana", "Player 2"]
+    assert last.event()["players"][0]["score"] > last.event()["players"][1]["score"]
