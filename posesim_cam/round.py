@@ -126,38 +126,32 @@ class Round:
 
     def live(self, phase: Phase) -> tuple[dict, ...]:
         """With several players, each one's live score for ``/status`` and the events."""
-        if self.players.count == 1:
-            return ()
-        out = []
+        rows = []
         for index, attempt in enumerate(self.attempts):
             score = attempt.live_score(phase)
-            out.append(
-                {
-                    "id": index,
-                    "name": self.players.name(index),
-                    "score": None if score is None else round(score, 2),
-                    "grade": None if score is None else grade(score),
-                }
-            )
-        return tuple(out)
+            score = None if score is None else round(score, 2)
+            rows.append(self._row(index, score, None if score is None else grade(score)))
+        return self._several(rows)
 
     def summary(self) -> tuple[dict, ...]:
         """With several players, each one's last record: id, name, score, grade, frames."""
-        if self.players.count == 1:
-            return ()
-        out = []
+        rows = []
         for index, attempt in enumerate(self.attempts):
             record = attempt.record
-            out.append(
-                {
-                    "id": index,
-                    "name": self.players.name(index),
-                    "score": None if record is None else record.score,
-                    "grade": None if record is None else record.grade,
-                    "frames": 0 if record is None else record.outcome.scored_frames,
-                }
-            )
-        return tuple(out)
+            if record is None:
+                rows.append({**self._row(index, None, None), "frames": 0})
+            else:
+                row = self._row(index, record.score, record.grade)
+                rows.append({**row, "frames": record.outcome.scored_frames})
+        return self._several(rows)
+
+    def _row(self, index: int, score: float | None, grade_word: str | None) -> dict:
+        return {"id": index, "name": self.players.name(index), "score": score,
+                "grade": grade_word}  # fmt: skip
+
+    def _several(self, rows: list[dict]) -> tuple[dict, ...]:
+        """The rows with several players; none for one (the usual session's JSON)."""
+        return tuple(rows) if self.players.count > 1 else ()
 
     def close(self) -> None:
         for attempt in self.attempts:
