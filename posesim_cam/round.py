@@ -13,7 +13,7 @@ from dataclasses import replace
 from posesim_cam.attempt import Attempt, AttemptSettings
 from posesim_cam.clock import Phase, TargetClock
 from posesim_cam.encoder import Encoder
-from posesim_cam.hud import HudState
+from posesim_cam.hud import HudState, PlayerScore
 from posesim_cam.players import PlayerSetup
 from posesim_cam.pose.base import Pose
 from posesim_cam.records import AttemptRecord, RecordStore
@@ -113,16 +113,52 @@ class Round:
         return out
 
     def hud(self, now: float, main: Pose | None) -> HudState:
-        """The first player's HUD, with the others' skeletons and who is not found."""
+        """The HUD: the first player's attempt, and with several players everyone's
+        skeleton, a score line each, who is not found and, at the end, the ranking."""
         if self.players.count == 1:
             return self.first.hud(now, main)
         hud = self.first.hud(now, self.poses[0])
-        others = tuple(p for p in self.poses[1:] if p is not None)
-        missing = [self.players.name(i) for i, p in enumerate(self.poses) if p is None]
+        phase = hud.phase
+        lines = []
+        for index, (attempt, pose) in enumerate(zip(self.attempts, self.poses, strict=True)):
+            score = attempt.live_score(phase)
+            lines.append(
+                PlayerScore(
+                    player=index,
+                    name=self.players.name(index),
+                    score=score,
+                    grade=None if score is None else grade(score),
+                    found=pose is not None,
+                )
+            )
+        missing = [line.name for line in lines if not line.found]
         message = hud.message
-        if missing and hud.phase in (Phase.PLAYING, Phase.COUNTDOWN):
-            message = f"{', '.join(missing)} not found"
-        return replace(hud, other_poses=others, message=message)
+        if phase in (Phase.PLAYING, Phase.COUNTDOWN, Phase.PAUSED):
+            message = f"{', '.join(missing)} not found" if missing else None
+        summary = hud.summary
+        if summary is not None:
+            summary = replace(summary, ranking=self.ranking())
+        others = tuple(self.poses[1:])
+        return replace(
+            hud, other_poses=others, players=tuple(lines), message=message, summary=summary
+        )
+
+    def ranking(self) -> tuple[PlayerScore, ...]:
+        """Every player's final line, best first (those who could not be scored last)."""
+        lines = []
+        for index, attempt in enumerate(self.attempts):
+            record = attempt.record
+            score = None if record is None or record.cannot_score else record.score
+            lines.append(
+                PlayerScore(
+                    player=index,
+                    name=self.players.name(index),
+                    score=score,
+                    grade=None if record is None else record.grade,
+                    new_record=bool(record and record.saved and record.saved.new_record),
+                )
+            )
+        return tuple(sorted(lines, key=lambda line: (line.score is None, -(line.score or 0.0))))
 
     def live(self, phase: Phase) -> tuple[dict, ...]:
         """With several players, each one's live score for ``/status`` and the events."""

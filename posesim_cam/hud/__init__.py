@@ -11,7 +11,7 @@ clock, skeleton, pose types and scoring outcomes; nothing of cameras, sessions o
 from posesim_cam.clock import Phase
 from posesim_cam.hud.compositor import Compositor
 from posesim_cam.hud.layout import Layout
-from posesim_cam.hud.state import HudState, SummaryCard
+from posesim_cam.hud.state import HudState, PlayerScore, SummaryCard
 from posesim_cam.hud.theme import Theme
 
-__all__ = ["Compositor", "HudState", "Layout", "Phase", "SummaryCard", "Theme"]
+__all__ = ["Compositor", "HudState", "Layout", "Phase", "PlayerScore", "SummaryCard", "Theme"]

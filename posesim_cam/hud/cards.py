@@ -32,10 +32,12 @@ EMPTY_SUMMARY = SummaryCard(score=None, grade="")
 
 class EndCard(Layer):
     """The end card (``hud.summary``): final score and grade, best and weakest moments,
-    personal best."""
+    personal best (one player; ``RankingCard`` ends a round of several)."""
 
     def draw(self, canvas: Canvas, hud: HudState) -> None:
         card = hud.summary or EMPTY_SUMMARY
+        if card.ranking:
+            return
         out, layout, theme = canvas.image, self.layout, self.theme
         px, font, thick = layout.px, layout.font, layout.thick
         w = min(layout.width - 2 * px(24), px(600))
@@ -92,6 +94,69 @@ class EndCard(Layer):
 
     def _rule(self, out: np.ndarray, x0: int, x1: int, y: int, thickness: int) -> None:
         cv2.line(out, (x0, y), (x1, y), self.theme.track, thickness, LINE)
+
+
+class RankingCard(Layer):
+    """The end card of a round of several players: who won, then every player ranked with
+    their colour, final score, grade and a star for a new personal best."""
+
+    def draw(self, canvas: Canvas, hud: HudState) -> None:
+        card = hud.summary
+        if card is None or not card.ranking:
+            return
+        out, layout, theme = canvas.image, self.layout, self.theme
+        px, font, thick = layout.px, layout.font, layout.thick
+        rows = card.ranking
+        w = min(layout.width - 2 * px(24), px(600))
+        h = min(layout.height - 2 * px(16), px(190 + 64 * len(rows)))
+        x0, y0 = (layout.width - w) // 2, (layout.height - h) // 2
+        x1 = x0 + w
+        pad = px(36)
+        panel(out, (x0, y0, x1, y0 + h), theme.panel, px(18), theme.card_alpha)
+        cx = (x0 + x1) // 2
+        small, small_th = font(14), thick(1.4)
+        title = ascii_text(hud.target_name).upper() or "ROUND COMPLETE"
+        centered(out, fit_text(title, small, small_th, w - 2 * pad), cx, y0 + px(46), small,
+                 theme.muted, small_th)  # fmt: skip
+        shown = [round(float(row.score)) for row in rows if row.score is not None]
+        if not shown:
+            headline = "Nobody could be scored"
+        elif shown.count(shown[0]) > 1:  # rows are best first: a tie for first place
+            headline = "A tie!"
+        else:
+            headline = f"{ascii_text(rows[0].name)} wins"
+        head_scale, head_th = font(40), thick(3.6)
+        headline = fit_text(headline, head_scale, head_th, w - 2 * pad)
+        centered(out, headline, cx, y0 + px(110), head_scale, theme.text, head_th)
+        cv2.line(out, (x0 + pad, y0 + px(140)), (x1 - pad, y0 + px(140)), theme.track,
+                 max(1, px(1.5)), LINE)  # fmt: skip
+        row_scale, row_th = font(22), thick(2.0)
+        grade_scale, grade_th = font(17), thick(1.6)
+        for place, line in enumerate(rows):
+            y = y0 + px(190 + 64 * place)
+            if y > y0 + h - px(12):
+                break
+            colour = theme.player_color(line.player)
+            text(out, f"{place + 1}", (x0 + pad, y), row_scale, theme.muted, row_th)
+            cv2.circle(out, (x0 + pad + px(42), y - px(8)), px(9), colour, -1, LINE)
+            number = "--" if line.score is None else f"{round(float(line.score))}"
+            number_w = text_width(number, row_scale, row_th)
+            right = x1 - pad
+            text(out, number, (right - number_w, y), row_scale, theme.text, row_th)
+            right -= number_w + px(14)
+            if line.grade:
+                word = ascii_text(line.grade)
+                word_w = text_width(word, grade_scale, grade_th)
+                tone = theme.muted if line.score is None else theme.score_color(line.score)
+                text(out, word, (right - word_w, y), grade_scale, tone, grade_th)
+                right -= word_w + px(14)
+            name_x = x0 + pad + px(64)
+            if line.new_record:
+                star_r = px(10)
+                right -= 2 * star_r + px(6)
+                star(out, (right + star_r, y - px(8)), star_r, theme.highlight)
+            name = fit_text(ascii_text(line.name), row_scale, row_th, max(0, right - name_x))
+            text(out, name, (name_x, y), row_scale, theme.text, row_th)
 
 
 class CameraLostCard(Layer):

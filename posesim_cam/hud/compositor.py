@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from posesim_cam.clock import Phase
-from posesim_cam.hud.cards import CameraLostCard, EndCard
+from posesim_cam.hud.cards import CameraLostCard, EndCard, RankingCard
 from posesim_cam.hud.draw import Placement, resize
 from posesim_cam.hud.layers import (
     Badges,
@@ -23,6 +23,7 @@ from posesim_cam.hud.layers import (
     Countdown,
     FpsText,
     Layer,
+    PlayerScores,
     ScorePanel,
     SkeletonLayer,
     TargetCard,
@@ -34,13 +35,14 @@ from posesim_cam.hud.theme import Theme
 CAMERA_LOST_GREY = 16  # the dark frame under the camera-lost card
 
 # Which layers draw in which phase, bottom first. Each layer draws nothing when the state has
-# nothing for it (no user pose, no countdown, no fps, no badge).
+# nothing for it (no user pose, no countdown, no fps, no badge; the one-player panel and card
+# with several players, and the several-player ones with one).
 PHASE_LAYERS: dict[Phase, tuple[type[Layer], ...]] = {
     Phase.IDLE: (SkeletonLayer, Badges, FpsText),
     Phase.COUNTDOWN: (SkeletonLayer, TargetCard, Badges, Countdown, FpsText),
-    Phase.PLAYING: (SkeletonLayer, TargetCard, ScorePanel, Badges, FpsText),
-    Phase.PAUSED: (SkeletonLayer, TargetCard, ScorePanel, Badges, FpsText),
-    Phase.FINISHED: (Badges, EndCard, FpsText),
+    Phase.PLAYING: (SkeletonLayer, TargetCard, ScorePanel, PlayerScores, Badges, FpsText),
+    Phase.PAUSED: (SkeletonLayer, TargetCard, ScorePanel, PlayerScores, Badges, FpsText),
+    Phase.FINISHED: (Badges, EndCard, RankingCard, FpsText),
     Phase.CAMERA_LOST: (CameraLostCard,),
 }
 

@@ -67,8 +67,9 @@ class SkeletonLayer(Layer):
 
     def draw(self, canvas: Canvas, hud: HudState) -> None:
         px = self.layout.px
-        colours = self.theme.player_limbs
-        for index, pose in enumerate(hud.other_poses):
+        for index, pose in enumerate(hud.other_poses, start=1):
+            if pose is None:
+                continue
             draw_skeleton(
                 canvas.image,
                 pose,
@@ -76,7 +77,7 @@ class SkeletonLayer(Layer):
                 self.theme,
                 thickness=px(6),
                 radius=px(5.5),
-                color=colours[index % len(colours)],
+                color=self.theme.player_color(index),
             )
         if hud.user_pose is None:
             return
@@ -139,9 +140,12 @@ class TargetCard(Layer):
 
 
 class ScorePanel(Layer):
-    """Bottom-left panel: big score number, grade word, score bar with grade ticks."""
+    """Bottom-left panel: big score number, grade word, score bar with grade ticks (one
+    player; ``PlayerScores`` draws several)."""
 
     def draw(self, canvas: Canvas, hud: HudState) -> None:
+        if hud.players:
+            return
         out, layout, theme = canvas.image, self.layout, self.theme
         px, font, thick = layout.px, layout.font, layout.thick
         score, grade = hud.score, hud.grade
@@ -177,6 +181,56 @@ class ScorePanel(Layer):
                 tx = round(x0 + pad + bar_h / 2 + (w - 2 * pad - bar_h) * threshold / 100.0)
                 top, bottom = (tx, bar_y - bar_h // 2), (tx, bar_y + bar_h // 2)
                 cv2.line(out, top, bottom, theme.panel, max(1, px(2)), LINE)
+
+
+class PlayerScores(Layer):
+    """Bottom-left panel with several players: a row per player, left to right, each with
+    their colour, name, grade, score and a bar in their colour ("not found" while unseen)."""
+
+    def draw(self, canvas: Canvas, hud: HudState) -> None:
+        if not hud.players:
+            return
+        out, layout, theme = canvas.image, self.layout, self.theme
+        px, font, thick = layout.px, layout.font, layout.thick
+        margin, pad, row_h = px(18), px(14), px(50)
+        w = px(340)
+        h = 2 * pad + row_h * len(hud.players) - px(6)
+        x0, y1 = margin, layout.height - margin
+        x1, y0 = x0 + w, y1 - h
+        panel(out, (x0, y0, x1, y1), theme.panel, px(14), theme.panel_alpha)
+        name_scale, name_th = font(17), thick(1.6)
+        num_scale, num_th = font(26), thick(2.4)
+        grade_scale, grade_th = font(14), thick(1.3)
+        for row, line in enumerate(hud.players):
+            top = y0 + pad + row * row_h
+            colour = theme.player_color(line.player)
+            cv2.circle(out, (x0 + pad + px(6), top + px(14)), px(6), colour, -1, LINE)
+            baseline = top + px(21)
+            right = x1 - pad
+            if not line.found or line.score is None:
+                label, label_color = ("not found" if not line.found else "--"), theme.muted
+                label_w = text_width(label, grade_scale, grade_th)
+                text(out, label, (right - label_w, baseline), grade_scale, label_color, grade_th)
+                right -= label_w + px(10)
+            else:
+                score = min(max(line.score, 0.0), 100.0)
+                number = f"{round(score)}"
+                number_w = text_width(number, num_scale, num_th)
+                text(out, number, (right - number_w, baseline + px(4)), num_scale, theme.text,
+                     num_th)  # fmt: skip
+                right -= number_w + px(10)
+                if line.grade:
+                    word = ascii_text(line.grade)
+                    word_w = text_width(word, grade_scale, grade_th)
+                    origin = (right - word_w, baseline)
+                    text(out, word, origin, grade_scale, theme.score_color(score), grade_th)
+                    right -= word_w + px(10)
+            name_x = x0 + pad + px(20)
+            name = fit_text(ascii_text(line.name), name_scale, name_th, max(0, right - name_x))
+            text(out, name, (name_x, baseline), name_scale, theme.text, name_th)
+            shown = line.found and line.score is not None
+            fraction = min(max(line.score, 0.0), 100.0) / 100.0 if shown else 0.0
+            bar(out, x0 + pad, x1 - pad, top + px(36), px(8), fraction, colour, theme.track)
 
 
 class Badges(Layer):

@@ -20,6 +20,27 @@ NO_PERSON = "No person in view"
 
 
 @dataclass(frozen=True)
+class PlayerScore:
+    """One player's line on the HUD (several players).
+
+    Attributes:
+        player: the player's index, left to right from 0 (it picks their colour).
+        name: shown name.
+        score: 0-100 (live, or final on the end card); None while nothing can be scored.
+        grade: the grade word for the score, or None.
+        found: False while this player is not seen.
+        new_record: on the end card, this attempt beat the player's personal best.
+    """
+
+    player: int
+    name: str
+    score: float | None = None
+    grade: str | None = None
+    found: bool = True
+    new_record: bool = False
+
+
+@dataclass(frozen=True)
 class SummaryCard:
     """The end card of an attempt.
 
@@ -30,6 +51,8 @@ class SummaryCard:
         personal_best: the best score on this target before this attempt, or None.
         new_record: this attempt beat the personal best.
         hint: shown instead of the personal best (e.g. why the attempt cannot be scored).
+        ranking: with several players, each one's final line, best first (the card then
+            shows the ranking instead of the first player's moments).
     """
 
     score: float | None
@@ -39,6 +62,7 @@ class SummaryCard:
     personal_best: float | None = None
     new_record: bool = False
     hint: str | None = None
+    ranking: tuple[PlayerScore, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,7 +73,10 @@ class HudState:
         phase: what is drawn: IDLE (no target), COUNTDOWN, PLAYING, PAUSED, FINISHED (the
             summary card), CAMERA_LOST. A phase's value ("playing") is accepted too.
         user_pose: the user's pose in camera-frame pixels, or None.
-        other_poses: the other players' poses (several players), drawn in their colours.
+        other_poses: the other players' poses (several players: players 2, 3, ... in order,
+            None for one not seen), each drawn in that player's colour.
+        players: with several players, one line per player, left to right (the score panel
+            then shows a bar per player instead of one score).
         limb_warnings: (len(LIMBS),) bool, True where the limb is drawn in the warning colour.
         target_frame: (h, w, 3) uint8 BGR picture of the target video at the playhead.
         target_pose: the target's pose in target-frame pixels, or None.
@@ -67,7 +94,8 @@ class HudState:
 
     phase: Phase = Phase.IDLE
     user_pose: Pose | None = None
-    other_poses: tuple[Pose, ...] = ()
+    other_poses: tuple[Pose | None, ...] = ()
+    players: tuple[PlayerScore, ...] = ()
     limb_warnings: np.ndarray | None = None
     target_frame: np.ndarray | None = field(default=None, repr=False)
     target_pose: Pose | None = None

@@ -40,6 +40,12 @@ class Theme:
     player_limbs: tuple[BGR, ...] = ((40, 140, 255), (220, 80, 220), (60, 220, 160))
     draw_face: bool = False
 
+    def player_color(self, player: int) -> BGR:
+        """Player ``player``'s colour (from 0): the user's limb colour, then ``player_limbs``."""
+        if player <= 0:
+            return self.limb
+        return self.player_limbs[(player - 1) % len(self.player_limbs)]
+
     def score_color(self, score: float) -> BGR:
         """The ramp colour for a 0-100 score: red, then amber, then green."""
         stops = self.score_stops

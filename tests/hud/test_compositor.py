@@ -22,6 +22,7 @@ from posesim_cam.hud.layers import (
     Canvas,
     Countdown,
     FpsText,
+    PlayerScores,
     ScorePanel,
     SkeletonLayer,
     TargetCard,
@@ -497,6 +498,7 @@ def test_phase_table_covers_every_phase_in_drawing_order() -> None:
         SkeletonLayer,
         TargetCard,
         ScorePanel,
+        PlayerScores,
         Badges,
         FpsText,
     )
@@ -532,7 +534,7 @@ def test_a_layer_draws_only_inside_its_box(width: int, height: int, kind, box) -
     assert not (changed & ~inside).any(), f"drew outside {x0, y0, x1, y1}"
 
 
-@pytest.mark.parametrize("kind", [SkeletonLayer, Countdown, FpsText, Badges])
+@pytest.mark.parametrize("kind", [SkeletonLayer, Countdown, FpsText, Badges, PlayerScores])
 def test_a_layer_with_nothing_to_show_leaves_the_frame_alone(kind) -> None:
     image = noise_camera(640, 480)
     before = image.copy()

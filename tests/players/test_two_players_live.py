@@ -17,7 +17,7 @@ from tests.test_cli import assert_user_error, cli
 @pytest.fixture(scope="module")
 def two_players(testdata: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """dance_1person (left, 30 fps) beside squats_1person (right, each frame held 6 times to
-    30 fps), 480 pixels high, 4 s."""
+    30 fps), 480 pixels high, 4 s, then both last frames held for 1 s (the end card shows)."""
     dance = [f for _, f in iter_frames(testdata / "video" / "dance_1person_30fps.mp4")]
     squats = [f for _, f in iter_frames(testdata / "video" / "squats_1person_5fps.mp4")]
 
@@ -31,6 +31,8 @@ def two_players(testdata: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     )
     for index, frame in enumerate(dance):
         writer.write(np.hstack([fit(frame), fit(squats[(index // 6) % len(squats)])]))
+    for _ in range(30):
+        writer.write(np.hstack([fit(dance[-1]), fit(squats[-1])]))
     writer.release()
     return out
 
@@ -68,7 +70,7 @@ def test_bad_player_options_are_one_sentence(testdata: Path, options: list[str],
     assert_user_error(result, phrase)
 
 
-def test_the_players_are_in_the_status_and_the_events(two_players: Path, testdata: Path):
+def test_the_players_are_in_the_status_the_events_and_the_hud(two_players: Path, testdata: Path):
     from posesim_cam.capture import FileSource
     from posesim_cam.commands.workspace import Workspace
     from posesim_cam.config import data_dir
@@ -86,13 +88,20 @@ def test_the_players_are_in_the_status_and_the_events(two_players: Path, testdat
     target = Workspace().load_target(dance, encoder)
     setup = PlayerSetup(2, split_at=0.64, names=("Ana",))
     seen = []
+    huds = []
+
+    class Watching(Compositor):
+        def compose(self, camera_bgr, hud):  # type: ignore[no-untyped-def]
+            huds.append(hud)
+            return super().compose(camera_bgr, hud)
+
     with FileSource(two_players) as source:
         session = LiveSession(
             source,
             RegionEstimator(lambda: create_backend("blazepose"), 2, 0.64),
             encoder,
             [NullOutput()],
-            Compositor(640, 480),
+            Watching(640, 480),
             lambda name: target,
             [],
             RecordStore(data_dir()),
@@ -112,3 +121,13 @@ def test_the_players_are_in_the_status_and_the_events(two_players: Path, testdat
     names = [p["name"] for p in last.to_dict()["players"]]
     assert names == ["Ana", "Player 2"]
     assert last.event()["players"][0]["score"] > last.event()["players"][1]["score"]
+    # The HUD: a score line per player while playing, the ranked card at the end.
+    lines = [h.players for h in huds if h.phase.value == "playing" and h.players]
+    assert len(lines) > 60 and all(len(line) == 2 for line in lines)
+    assert [line.name for line in lines[-1]] == ["Ana", "Player 2"]
+    assert sum(h.other_poses[0] is not None for h in huds if h.other_poses) > 60
+    finished = [h for h in huds if h.phase.value == "finished"]
+    assert finished, "the end card was shown"
+    ranking = finished[-1].summary.ranking
+    assert [line.name for line in ranking] == ["Ana", "Player 2"]
+    assert ranking[0].score > ranking[1].score
