@@ -101,7 +101,7 @@ def test_the_ranked_card_replaces_the_single_end_card() -> None:
     # Rows are drawn in the order given (best first): the winner's dot is above the other's.
     ys = {}
     for player in (0, 1):
-        mask = (np.abs(image.astype(int) - np.array(THEME.player_color(player))).max(axis=2) <= 8)
+        mask = np.abs(image.astype(int) - np.array(THEME.player_color(player))).max(axis=2) <= 8
         assert mask.sum() > 100
         ys[player] = np.nonzero(mask)[0].mean()
     assert ys[1] < ys[0]
