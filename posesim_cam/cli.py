@@ -59,6 +59,27 @@ def _workspace(
     return Workspace(library_dir, backend, model_path)
 
 
+def players_options(command):  # type: ignore[no-untyped-def]
+    """--players, --player-mode, --split-at, --player-names (run and score)."""
+    options = (
+        click.option(
+            "--players", type=int, help="How many play at once, side by side (1-4; default 1)."
+        ),
+        click.option(
+            "--player-mode",
+            type=click.Choice(["split", "track"]),
+            help="split: each player keeps a strip of the picture; track: ids follow the people.",
+        ),
+        click.option(
+            "--split-at", type=float, help="Where the line between two players is (0-1; 0.5)."
+        ),
+        click.option("--player-names", help="Comma-separated names, left to right (e.g. Ana,Ben)."),
+    )
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 obs_option = click.option(
     "--obs",
     is_flag=False,
@@ -94,6 +115,7 @@ def main() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the composited video (attempt, target, HUD) to this mp4.",
 )
+@players_options
 @library_option
 @backend_option
 @model_option
@@ -104,23 +126,36 @@ def score(
     no_mirror: bool,
     aligner: str,
     render: Path | None,
+    players: int | None,
+    player_mode: str | None,
+    split_at: float | None,
+    player_names: str | None,
     library_dir: Path | None,
     backend: str,
     model_path: Path | None,
 ) -> None:
-    """Score the video ATTEMPT against TARGET (a library name or a video path)."""
-    from posesim_cam.commands.score import ScoreOptions, format_score, score_videos
-    from posesim_cam.console import out, progress_bars
+    """Score the video ATTEMPT against TARGET (a library name or a video path).
 
-    options = ScoreOptions(mirror=not no_mirror, aligner=aligner, render=render)
+    With --players N, each of the N people in ATTEMPT is scored on their own.
+    """
+    from posesim_cam.commands import score as scoring
+    from posesim_cam.console import out, progress_bars
+    from posesim_cam.players import PlayerSetup
+
+    setup = PlayerSetup.from_options(players, player_mode, split_at, player_names)
+    options = scoring.ScoreOptions(not no_mirror, aligner, render, setup)
+    workspace = _workspace(library_dir, backend, model_path)
     with progress_bars() as progress:
-        result = score_videos(
-            _workspace(library_dir, backend, model_path), target, attempt, options, progress
-        )
-    if as_json:
+        if setup.count > 1:
+            several = scoring.score_players(workspace, target, attempt, options, progress)
+        else:
+            result = scoring.score_videos(workspace, target, attempt, options, progress)
+    if setup.count > 1:
+        click.echo(json.dumps(several.to_dict()) if as_json else scoring.format_players(several))
+    elif as_json:
         click.echo(json.dumps(result.to_dict()))
-        return
-    out.print(format_score(result))
+    else:
+        out.print(scoring.format_score(result))
 
 
 def _size(text: str | None) -> tuple[int, int] | None:
@@ -149,14 +184,7 @@ def _size(text: str | None) -> tuple[int, int] | None:
 @click.option("--device", help="Virtual camera device, e.g. /dev/video10.")
 @click.option("--json", "as_json", is_flag=True, help="Print the session summary as JSON.")
 @click.option("--stats", is_flag=True, help="Print per-stage timings every few seconds.")
-@click.option("--players", type=int, help="How many play at once, side by side (1-4; default 1).")
-@click.option(
-    "--player-mode",
-    type=click.Choice(["split", "track"]),
-    help="split: each player keeps a strip of the picture; track: ids follow the people.",
-)
-@click.option("--split-at", type=float, help="Where the line between two players is (0-1; 0.5).")
-@click.option("--player-names", help="Comma-separated names, left to right (e.g. Ana,Ben).")
+@players_options
 @click.option(
     "--control-port",
     type=click.IntRange(0, 65535),

@@ -7,7 +7,7 @@ fed.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,32 +119,55 @@ def extract_poses(
     Raises NoPersonError when ``require_person`` and nobody is found in any frame, UserError for
     an unreadable video.
     """
-    from posesim_cam.video import iter_frames, prefetched, probe_video
-
-    info = probe_video(path)
-    every = max(1, round(info.fps / max_fps)) if max_fps else 1
-    estimator.reset()
-    poses: list[Pose | None] = []
-    analysed: list[bool] = []
-    for index, (_, frame) in enumerate(prefetched(iter_frames(path, every))):
-        if frame is None:
-            poses.append(None)
-            analysed.append(False)
-        else:
-            found = estimator.estimate(frame)
-            poses.append(found[0] if found else None)
-            analysed.append(True)
-        if progress is not None:
-            progress(index + 1)
-    sequence = PoseSequence.from_poses(poses, info.fps, (info.width, info.height))
-    if every > 1:
-        sequence = interpolate_missing(sequence, np.array(analysed, bool))
+    (sequence,) = extract_people(
+        path, estimator, lambda poses, width: [poses[0] if poses else None], 1, progress, max_fps
+    )
     if require_person and not sequence.found.any():
         raise NoPersonError(
             f"No person was found in {path}",
             "use a video in which one person is fully or half visible and well lit",
         )
     return sequence
+
+
+# Picks, from the people found in a frame (and the frame's width), one pose or None per sequence.
+PeoplePicker = Callable[[list[Pose], int], list[Pose | None]]
+
+
+def extract_people(
+    path: str | Path,
+    estimator: PoseEstimator,
+    pick: PeoplePicker,
+    count: int,
+    progress: ProgressCallback | None = None,
+    max_fps: float | None = None,
+) -> tuple[PoseSequence, ...]:
+    """``count`` pose sequences of the video at ``path``: in every analysed frame, ``pick``
+    says which of the people ``estimator`` found goes to each (e.g. one per player). Frames are
+    read, analysed and interpolated as in ``extract_poses``; raises nothing for nobody found."""
+    from posesim_cam.video import iter_frames, prefetched, probe_video
+
+    info = probe_video(path)
+    every = max(1, round(info.fps / max_fps)) if max_fps else 1
+    estimator.reset()
+    tracks: list[list[Pose | None]] = [[] for _ in range(count)]
+    analysed: list[bool] = []
+    for index, (_, frame) in enumerate(prefetched(iter_frames(path, every))):
+        picked: list[Pose | None] = [None] * count
+        if frame is not None:
+            picked = pick(estimator.estimate(frame), frame.shape[1])
+        for track, pose in zip(tracks, picked, strict=True):
+            track.append(pose)
+        analysed.append(frame is not None)
+        if progress is not None:
+            progress(index + 1)
+    sequences = []
+    for track in tracks:
+        sequence = PoseSequence.from_poses(track, info.fps, (info.width, info.height))
+        if every > 1:
+            sequence = interpolate_missing(sequence, np.array(analysed, bool))
+        sequences.append(sequence)
+    return tuple(sequences)
 
 
 def interpolate_missing(sequence: PoseSequence, analysed: np.ndarray) -> PoseSequence:

@@ -29,7 +29,7 @@ from posesim_cam.encoder import Encoder
 from posesim_cam.errors import UserError
 from posesim_cam.hud import Compositor
 from posesim_cam.outputs import create_outputs, output_size
-from posesim_cam.players import PlayerMode, PlayerSetup
+from posesim_cam.players import PlayerSetup
 from posesim_cam.players.regions import RegionEstimator
 from posesim_cam.pose.base import PoseEstimator
 from posesim_cam.pose.registry import DEFAULT_BACKEND, create_backend
@@ -74,12 +74,8 @@ class RunOptions:
     @property
     def player_setup(self) -> PlayerSetup:
         """The players, checked (UserError: one sentence naming the option)."""
-        names = tuple(n.strip() for n in (self.player_names or "").split(",") if n.strip())
-        return PlayerSetup(
-            count=1 if self.players is None else self.players,
-            mode=PlayerMode(self.player_mode or "split"),
-            split_at=self.split_at,
-            names=names,
+        return PlayerSetup.from_options(
+            self.players, self.player_mode, self.split_at, self.player_names
         )
 
     @property

@@ -5,12 +5,13 @@ Imports the workspace, offline scoring and (only for ``--render``) the render co
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from posesim_cam.commands.workspace import Workspace, naming_role
-from posesim_cam.errors import NoPersonError
+from posesim_cam.errors import NoPersonError, UserError
 from posesim_cam.files import check_writable
+from posesim_cam.players import PlayerSetup
 from posesim_cam.progress import ProgressFactory
 from posesim_cam.scoring.offline import ScoreResult, compare
 
@@ -23,11 +24,57 @@ class ScoreOptions:
         mirror: also accept the attempt as the target's mirror image.
         aligner: the registered DTW aligner ("exact" or "fastdtw").
         render: also write the composited video of the pair to this mp4.
+        players: how many people the attempt holds and how they are told apart (several:
+            ``score_players``).
     """
 
     mirror: bool = True
     aligner: str = "exact"
     render: Path | None = None
+    players: PlayerSetup = field(default_factory=PlayerSetup)
+
+
+@dataclass(frozen=True)
+class PlayerResult:
+    """One player's result in a recorded attempt of several.
+
+    Attributes:
+        id: the player's index, left to right from 0.
+        name: the player's name.
+        result: their score, or None when they could not be scored (``problem`` says why).
+        problem: the sentence saying why not (never found, a broken track, too little body).
+    """
+
+    id: int
+    name: str
+    result: ScoreResult | None
+    problem: str | None = None
+
+    def to_dict(self) -> dict:
+        """``id``, ``name``, ``score``, ``grade``, ``frames`` (the frames scored) and, when
+        scored, the result's similarity, mirroring, timeline and moments."""
+        if self.result is None:
+            return {"id": self.id, "name": self.name, "score": None, "grade": None,
+                    "frames": 0, "problem": self.problem}  # fmt: skip
+        details = self.result.to_dict()
+        details["total_frames"] = details.pop("frames")
+        return {"id": self.id, "name": self.name, **details,
+                "frames": self.result.scored_frames}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PlayersResult:
+    """Every player's result, left to right; the first player's score leads, as live."""
+
+    players: tuple[PlayerResult, ...]
+
+    def to_dict(self) -> dict:
+        first = self.players[0].result
+        return {
+            "score": None if first is None else round(first.score, 2),
+            "grade": None if first is None else first.grade,
+            "players": [player.to_dict() for player in self.players],
+        }
 
 
 def score_videos(
@@ -60,6 +107,68 @@ def score_videos(
             prepared_target, prepared_attempt, result, options.render, encoder.calibration, progress
         )
     return result
+
+
+def score_players(
+    workspace: Workspace,
+    target: str,
+    attempt: Path,
+    options: ScoreOptions,
+    progress: ProgressFactory | None = None,
+) -> PlayersResult:
+    """Score each player of a recorded attempt of several against the same target."""
+    from posesim_cam.players.recorded import player_poses
+
+    if options.render is not None:
+        raise UserError(
+            "--render draws one player, and --players asks for several",
+            "leave out --render, or score one player at a time",
+        )
+    setup = options.players
+    encoder = workspace.encoder()
+    try:
+        prepared_target = workspace.load_target(target, encoder, progress)
+    except NoPersonError as error:
+        raise naming_role("target", error) from None
+    sequences = player_poses(attempt, setup, workspace.cache, workspace.backend, progress)
+    if not any(poses.found.any() for poses in sequences):
+        raise NoPersonError(
+            f"Nobody was found in {attempt} (the attempt)",
+            "film the players whole and well lit, each on their own side",
+        )
+    results = []
+    for index, poses in enumerate(sequences):
+        name = setup.name(index)
+        try:
+            result = compare(prepared_target.poses, poses, encoder, options.mirror, options.aligner)
+        except UserError as error:  # never found, a broken track, too little of the body
+            problem = f"{name} not found" if not poses.found.any() else str(error)
+            results.append(PlayerResult(index, name, None, problem))
+        else:
+            results.append(PlayerResult(index, name, result))
+    return PlayersResult(tuple(results))
+
+
+def format_players(result: PlayersResult) -> str:
+    """One line per player, left to right, then the ranking."""
+    lines = []
+    for player in result.players:
+        if player.result is None:
+            lines.append(f"{player.name:<12}  -      ({player.problem})")
+        else:
+            r = player.result
+            lines.append(
+                f"{player.name:<12}  {r.score:5.1f}  {r.grade}  (similarity {r.similarity:.3f}, "
+                f"{r.scored_frames}/{r.frames} frames{', mirrored' if r.mirrored else ''})"
+            )
+    scored = sorted(
+        (p for p in result.players if p.result is not None),
+        key=lambda p: -p.result.score,  # type: ignore[union-attr]
+    )
+    if len(scored) > 1:
+        ranking = ", ".join(f"{place}. {p.name}" for place, p in enumerate(scored, start=1))
+        lines += ["", f"Ranking: {ranking}"]
+    return "\n".join(lines)
 
 
 def format_score(result: ScoreResult) -> str:

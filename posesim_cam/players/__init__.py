@@ -1,6 +1,8 @@
-"""Several players in one picture: who is who (``assign``) and finding each (``regions``).
+"""Several players in one picture: who is who (``assign``), finding each (``regions``), and
+each one's poses in a recorded video (``recorded``).
 
-Imports ``pose`` and ``errors`` only; the session's ``round`` uses it.
+Imports ``pose``, ``errors``, ``sequence`` and the targets' cache; the session's ``round`` and
+the ``score`` command use it.
 """
 
 from posesim_cam.players.assign import (

@@ -214,6 +214,26 @@ class PlayerSetup:
                 "give at most one name per player, separated by commas",
             )
 
+    @classmethod
+    def from_options(
+        cls,
+        players: int | None = None,
+        mode: str | None = None,
+        split_at: float | None = None,
+        names: str | None = None,
+    ) -> PlayerSetup:
+        """From the command line's ``--players --player-mode --split-at --player-names``
+        (names comma-separated); None takes the default. UserError names a bad option."""
+        try:
+            player_mode = PlayerMode(mode or PlayerMode.SPLIT.value)
+        except ValueError:
+            raise UserError(
+                f"--player-mode {mode} is not a way of telling players apart",
+                "use split (each keeps a strip of the picture) or track (ids follow people)",
+            ) from None
+        shown = tuple(n.strip() for n in (names or "").split(",") if n.strip())
+        return cls(1 if players is None else players, player_mode, split_at, shown)
+
     def name(self, player: int) -> str:
         return self.names[player] if player < len(self.names) else f"Player {player + 1}"
 
