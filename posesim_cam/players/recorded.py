@@ -44,7 +44,9 @@ def player_poses(
     cached = [cache.load_poses(sha, key) for key in keys]
     if all(poses is not None for poses in cached):
         return tuple(poses for poses in cached if poses is not None)
-    estimator = RegionEstimator(lambda: create_backend(backend), setup.count, setup.split_at)
+    estimator = RegionEstimator(
+        lambda threads: create_backend(backend, threads=threads), setup.count, setup.split_at
+    )
     try:
         bar = start_bar(progress, f"Preparing {video.name} ({setup.count} players)",
                         info.frame_count)  # fmt: skip

@@ -35,5 +35,3 @@ def two_players(testdata: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
         writer.write(np.hstack([fit(dance[-1]), fit(squats[-1])]))
     writer.release()
     return out
-
-

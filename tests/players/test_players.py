@@ -84,7 +84,9 @@ def test_a_newcomer_takes_a_free_place():
 
 def test_two_people_in_one_picture_are_two_players(testdata: Path):
     image = read_image(testdata / "images" / "two_people.jpg")
-    estimator = RegionEstimator(lambda: create_backend("blazepose", static_image=True), 2)
+    estimator = RegionEstimator(
+        lambda threads: create_backend("blazepose", static_image=True, threads=threads), 2
+    )
     try:
         poses = estimator.estimate(image)
     finally:
@@ -107,7 +109,7 @@ def side_by_side(a: np.ndarray, b: np.ndarray, height: int = 480) -> np.ndarray:
 def test_two_real_clips_side_by_side_keep_their_ids(testdata: Path):
     dance = [f for _, f in iter_frames(testdata / "video" / "dance_1person_30fps.mp4")]
     squats = [f for _, f in iter_frames(testdata / "video" / "squats_1person_5fps.mp4")]
-    estimator = RegionEstimator(lambda: create_backend("blazepose"), 2)
+    estimator = RegionEstimator(lambda threads: create_backend("blazepose", threads=threads), 2)
     tracker = PlayerTracker(2)
     found = []
     try:

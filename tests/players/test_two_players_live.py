@@ -72,7 +72,7 @@ def test_the_players_are_in_the_status_the_events_and_the_hud(two_players: Path,
     with FileSource(two_players) as source:
         session = LiveSession(
             source,
-            RegionEstimator(lambda: create_backend("blazepose"), 2, 0.64),
+            RegionEstimator(lambda t: create_backend("blazepose", threads=t), 2, 0.64),
             encoder,
             [NullOutput()],
             Watching(640, 480),
