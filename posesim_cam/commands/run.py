@@ -201,7 +201,9 @@ def _run(options: RunOptions, progress: ProgressFactory | None, log: TextIO) -> 
         if players.count > 1:
             # One single-person estimator per strip of the picture (players.regions).
             estimator: PoseEstimator = RegionEstimator(
-                lambda: create_backend(options.backend), players.count, players.split_at
+                lambda threads: create_backend(options.backend, threads=threads),
+                players.count,
+                players.split_at,
             )
         else:
             estimator = create_backend(options.backend)
