@@ -7,6 +7,7 @@ commands never load mediapipe or torch. Imports only the package version, ``comm
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -49,6 +50,42 @@ backend_option = click.option(
     help="Pose backend: blazepose, blazepose-heavy, or auto (heavy where its model is "
     "installed and two cores are free for it, else blazepose; doctor says which).",
 )
+
+
+def backend_options(command):  # type: ignore[no-untyped-def]
+    """--backend and the alphapose backend's options, handed to the command as one registered
+    backend name (``commands.workspace.backend_name``)."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        from posesim_cam.commands.workspace import backend_name
+
+        kwargs["backend"] = backend_name(
+            kwargs["backend"],
+            kwargs.pop("checkpoint"),
+            kwargs.pop("detector"),
+            kwargs.pop("detector_model"),
+            kwargs.pop("pose_runtime"),
+            kwargs.pop("flip_test"),
+        )
+        return command(*args, **kwargs)
+
+    file = click.Path(dir_okay=False, path_type=Path)
+    options = (
+        backend_option,
+        click.option("--checkpoint", type=file,
+                     help="alphapose: the FastPose checkpoint (AlphaPose's model zoo)."),
+        click.option("--detector", help="alphapose: person detector, blazepose (default), "
+                     "hog or onnx."),
+        click.option("--detector-model", type=file, help="alphapose: the onnx detector's file."),
+        click.option("--pose-runtime", type=click.Choice(["torch", "onnx"]),
+                     help="alphapose: torch (CUDA when present) or onnx (ONNX Runtime, CPU)."),
+        click.option("--flip-test", is_flag=True, default=None,
+                     help="alphapose: also run mirrored crops and average (twice the work)."),
+    )  # fmt: skip
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
 
 
 def _workspace(
@@ -117,7 +154,7 @@ def main() -> None:
 )
 @players_options
 @library_option
-@backend_option
+@backend_options
 @model_option
 def score(
     target: str,
@@ -209,7 +246,7 @@ def _size(text: str | None) -> tuple[int, int] | None:
     help="Config file (default: config.toml in the user config folder).",
 )
 @library_option
-@backend_option
+@backend_options
 @model_option
 def run(**given: object) -> None:
     """Score yourself live against a target; send the picture to a virtual camera.
@@ -283,13 +320,22 @@ def token() -> None:
 @main.command()
 @click.argument("media", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per frame).")
-@backend_option
+@backend_options
 def pose(media: Path, as_json: bool, backend: str) -> None:
     """Print the keypoints found in an image or a video (a debugging aid)."""
     from posesim_cam.commands.pose import format_pose_record, pose_records
 
     for record in pose_records(media, backend):
         click.echo(json.dumps(record) if as_json else format_pose_record(record))
+
+
+@main.command("check-checkpoint")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def check_checkpoint(path: Path) -> None:
+    """Load a FastPose checkpoint strictly; print its kind and parameter count."""
+    from posesim_cam.commands.checkpoint import check_checkpoint as check
+
+    click.echo(check(path))
 
 
 @main.group()
@@ -302,7 +348,7 @@ def targets() -> None:
 @click.option("--name", help="Name in the library (default: the file name).")
 @click.option("--replace", is_flag=True, help="Replace a different video of the same name.")
 @library_option
-@backend_option
+@backend_options
 @model_option
 def targets_add(
     video: Path,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from posesim_cam.config import default_library_dir
 from posesim_cam.encoder import Encoder, load_encoder
-from posesim_cam.errors import NoPersonError
+from posesim_cam.errors import NoPersonError, UserError
 from posesim_cam.pose.registry import DEFAULT_BACKEND
 from posesim_cam.progress import ProgressFactory
 from posesim_cam.targets import Target, TargetCache, TargetLibrary, prepare_video
@@ -61,6 +61,40 @@ class Workspace:
         """A library name or a video path, prepared."""
         name, video = self.library.resolve(name_or_path)
         return self.prepare(video, encoder, name, progress)
+
+
+def backend_name(
+    backend: str,
+    checkpoint: Path | None = None,
+    detector: str | None = None,
+    detector_model: Path | None = None,
+    runtime: str | None = None,
+    flip_test: bool = False,
+) -> str:
+    """The pose backend the command line asks for, as a registered name: ``--backend
+    alphapose`` with its ``--checkpoint`` (and detector, runtime, flip test) becomes a backend
+    named after the checkpoint's hash (``pose.alphapose.register_alphapose``)."""
+    extras = {"--checkpoint": checkpoint, "--detector": detector,
+              "--detector-model": detector_model, "--pose-runtime": runtime,
+              "--flip-test": flip_test or None}  # fmt: skip
+    if backend != "alphapose":
+        given = [option for option, value in extras.items() if value is not None]
+        if given:
+            raise UserError(
+                f"{given[0]} is an option of the alphapose backend, not of {backend}",
+                "add --backend alphapose, or leave it out",
+            )
+        return backend
+    from posesim_cam.pose.alphapose import DOWNLOAD_HINT, AlphaPoseSettings, register_alphapose
+    from posesim_cam.pose.detectors import DEFAULT_DETECTOR
+
+    if checkpoint is None:
+        raise UserError("--backend alphapose needs --checkpoint PATH", DOWNLOAD_HINT)
+    settings = AlphaPoseSettings(
+        checkpoint, detector or DEFAULT_DETECTOR, detector_model, runtime or "torch",
+        flip_test=flip_test,
+    )  # fmt: skip
+    return register_alphapose(settings)
 
 
 def naming_role(role: str, error: NoPersonError) -> NoPersonError:

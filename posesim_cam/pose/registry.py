@@ -24,6 +24,9 @@ BACKENDS: Registry[BackendFactory] = Registry(
     {
         "blazepose": "posesim_cam.pose.blazepose:BlazePoseEstimator",
         "blazepose-heavy": "posesim_cam.pose.blazepose:BlazePoseHeavyEstimator",
+        # Needs checkpoint=PATH; the command line registers one per checkpoint instead
+        # (pose.alphapose.register_alphapose).
+        "alphapose": "posesim_cam.pose.alphapose:AlphaPoseEstimator",
     },
 )
 
