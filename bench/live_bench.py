@@ -35,6 +35,7 @@ from posesim_cam.commands.workspace import Workspace
 from posesim_cam.encoder import load_encoder
 from posesim_cam.hud import Compositor
 from posesim_cam.outputs import NullOutput
+from posesim_cam.pose.base import PoseEstimator
 from posesim_cam.pose.graph import pose_threads
 from posesim_cam.pose.registry import BACKENDS, create_backend
 from posesim_cam.records import RecordStore, SessionSummary
@@ -104,7 +105,11 @@ def bare_mediapipe_fps(images: list[np.ndarray], complexity: int) -> float:
 
 
 def pose_alone_fps(backend: str, images: list[np.ndarray]) -> float:
-    estimator = create_backend(backend)
+    return estimator_fps(create_backend(backend), images)
+
+
+def estimator_fps(estimator: PoseEstimator, images: list[np.ndarray]) -> float:
+    """Frames per second of ``estimator`` on ``images``, one after another (closes it)."""
     try:
         estimator.estimate(images[0])
         start = time.perf_counter()

@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import cv2
@@ -44,7 +43,7 @@ from posesim_cam.records import RecordStore, SessionSummary
 from posesim_cam.session import LiveSession, LiveSettings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from live_bench import PacedSource
+from live_bench import PacedSource, estimator_fps
 
 TESTDATA = Path(os.environ.get("POSESIM_TESTDATA", "../shared/testdata"))
 REPEATS = 3
@@ -71,15 +70,7 @@ def estimator(backend: str, players: int) -> PoseEstimator:
 
 
 def pose_alone(backend: str, players: int, images: list[np.ndarray]) -> float:
-    found = estimator(backend, players)
-    try:
-        found.estimate(images[0])
-        start = time.perf_counter()
-        for image in images:
-            found.estimate(image)
-        return len(images) / (time.perf_counter() - start)
-    finally:
-        found.close()
+    return estimator_fps(estimator(backend, players), images)
 
 
 def file_to_file(backend: str, players: int, source: Path, clip: Path, folder: Path) -> float:
