@@ -52,12 +52,15 @@ backend_option = click.option(
 )
 
 
-def backend_options(command):  # type: ignore[no-untyped-def]
+def backend_options(command, resolve: bool = True):  # type: ignore[no-untyped-def]
     """--backend and the alphapose backend's options, handed to the command as one registered
-    backend name (``commands.workspace.backend_name``)."""
+    backend name (``commands.workspace.backend_name``); with ``resolve`` False (``run``, whose
+    config file may hold them too) as they are."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if not resolve:
+            return command(*args, **kwargs)
         from posesim_cam.commands.workspace import backend_name
 
         kwargs["backend"] = backend_name(
@@ -246,7 +249,7 @@ def _size(text: str | None) -> tuple[int, int] | None:
     help="Config file (default: config.toml in the user config folder).",
 )
 @library_option
-@backend_options
+@functools.partial(backend_options, resolve=False)
 @model_option
 def run(**given: object) -> None:
     """Score yourself live against a target; send the picture to a virtual camera.
@@ -273,6 +276,11 @@ def run(**given: object) -> None:
         settings["mirror"] = not settings.pop("no_mirror")
     if settings.pop("no_control", False):
         settings["control_port"] = 0
+    from posesim_cam.commands.workspace import check_alphapose_options
+
+    line = click.core.ParameterSource.COMMANDLINE
+    typed = {n: v for n, v in given.items() if ctx.get_parameter_source(n) is line}
+    check_alphapose_options(str(settings.get("backend", "auto")), typed)
     options = RunOptions.from_settings(settings, "the config file's [run] table")
     with progress_bars() as progress:
         summary = run_session(options, progress)

@@ -21,7 +21,7 @@ import cv2
 
 from posesim_cam.capture import FileSource, open_source
 from posesim_cam.commands.control import start_control_api, start_obs_link
-from posesim_cam.commands.workspace import Workspace
+from posesim_cam.commands.workspace import Workspace, backend_name
 from posesim_cam.config import data_dir
 from posesim_cam.control.obs import DEFAULT_TEXT_SOURCE, PASSWORD_ENV, ObsSettings, parse_address
 from posesim_cam.control.server import DEFAULT_CONTROL_PORT
@@ -70,6 +70,24 @@ class RunOptions:
     player_mode: str | None = None  # "split" (default) or "track"
     split_at: float | None = None
     player_names: str | None = None  # "Ana,Ben"
+    # The alphapose backend's settings (pose.alphapose.AlphaPoseSettings), used with it only.
+    checkpoint: Path | None = None
+    detector: str | None = None
+    detector_model: Path | None = None
+    pose_runtime: str | None = None
+    flip_test: bool | None = None
+
+    @property
+    def pose_backend(self) -> str:
+        """The registered backend name: ``backend``, or for ``alphapose`` the backend of its
+        checkpoint (``commands.workspace.backend_name``). A config file may keep alphapose
+        settings while another backend is chosen: they are then unused."""
+        if self.backend != "alphapose":
+            return self.backend
+        return backend_name(
+            self.backend, self.checkpoint, self.detector, self.detector_model,
+            self.pose_runtime, bool(self.flip_test),
+        )  # fmt: skip
 
     @property
     def player_setup(self) -> PlayerSetup:
@@ -92,7 +110,7 @@ class RunOptions:
 
     @property
     def workspace(self) -> Workspace:
-        return Workspace(self.library_dir, self.backend, self.model_path)
+        return Workspace(self.library_dir, self.pose_backend, self.model_path)
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any], source: str = "settings") -> RunOptions:
@@ -110,14 +128,16 @@ class RunOptions:
                 )
             if name in ("size", "camera_size") and isinstance(value, str):
                 value = parse_size(value)
-            elif name in ("library_dir", "model_path") and isinstance(value, str):
+            elif name in _PATH_SETTINGS and isinstance(value, str):
                 value = Path(value).expanduser()
             _check_control_setting(name, value, source)
             values[name] = value
         return cls(**values)
 
 
-_TEXT_SETTINGS = ("token", "obs", "obs_password", "obs_text", "obs_media")
+_TEXT_SETTINGS = ("token", "obs", "obs_password", "obs_text", "obs_media", "detector",
+                  "pose_runtime")  # fmt: skip
+_PATH_SETTINGS = ("library_dir", "model_path", "checkpoint", "detector_model")
 
 
 def _check_control_setting(name: str, value: Any, source: str) -> None:
@@ -173,7 +193,8 @@ def console_stream() -> Iterator[TextIO]:
 
 
 def _run(options: RunOptions, progress: ProgressFactory | None, log: TextIO) -> SessionSummary:
-    workspace = options.workspace
+    workspace = options.workspace  # a bad checkpoint or detector: one sentence, before all
+    backend = workspace.backend
     players = options.player_setup  # a bad --players or --split-at: one sentence, before all
     encoder = workspace.encoder()
     names = [entry.name for entry in workspace.library.entries()]
@@ -201,12 +222,12 @@ def _run(options: RunOptions, progress: ProgressFactory | None, log: TextIO) -> 
         if players.count > 1:
             # One single-person estimator per strip of the picture (players.regions).
             estimator: PoseEstimator = RegionEstimator(
-                lambda threads: create_backend(options.backend, threads=threads),
+                lambda threads: create_backend(backend, threads=threads),
                 players.count,
                 players.split_at,
             )
         else:
-            estimator = create_backend(options.backend)
+            estimator = create_backend(backend)
         stack.callback(estimator.close)
         outputs = create_outputs(
             options.output,

@@ -68,14 +68,14 @@ def backend_name(
     checkpoint: Path | None = None,
     detector: str | None = None,
     detector_model: Path | None = None,
-    runtime: str | None = None,
-    flip_test: bool = False,
+    pose_runtime: str | None = None,
+    flip_test: bool | None = False,
 ) -> str:
     """The pose backend the command line asks for, as a registered name: ``--backend
     alphapose`` with its ``--checkpoint`` (and detector, runtime, flip test) becomes a backend
     named after the checkpoint's hash (``pose.alphapose.register_alphapose``)."""
     extras = {"--checkpoint": checkpoint, "--detector": detector,
-              "--detector-model": detector_model, "--pose-runtime": runtime,
+              "--detector-model": detector_model, "--pose-runtime": pose_runtime,
               "--flip-test": flip_test or None}  # fmt: skip
     if backend != "alphapose":
         given = [option for option, value in extras.items() if value is not None]
@@ -91,10 +91,20 @@ def backend_name(
     if checkpoint is None:
         raise UserError("--backend alphapose needs --checkpoint PATH", DOWNLOAD_HINT)
     settings = AlphaPoseSettings(
-        checkpoint, detector or DEFAULT_DETECTOR, detector_model, runtime or "torch",
-        flip_test=flip_test,
+        checkpoint, detector or DEFAULT_DETECTOR, detector_model, pose_runtime or "torch",
+        flip_test=bool(flip_test),
     )  # fmt: skip
     return register_alphapose(settings)
+
+
+ALPHAPOSE_OPTIONS = ("checkpoint", "detector", "detector_model", "pose_runtime", "flip_test")
+
+
+def check_alphapose_options(backend: str, typed: dict) -> None:
+    """UserError when ``typed`` (the options given on the command line) holds an alphapose
+    option and ``backend`` is another one; a config file may keep them unused."""
+    if backend != "alphapose":
+        backend_name(backend, **{n: typed[n] for n in ALPHAPOSE_OPTIONS if n in typed})
 
 
 def naming_role(role: str, error: NoPersonError) -> NoPersonError:

@@ -437,3 +437,18 @@ def test_cuda_fp16_and_graphs_match_the_cpu(checkpoint: Path):
     assert out.shape == cpu.shape
     assert np.abs(out - cpu).max() < 0.05 * max(1.0, np.abs(cpu).max())
     np.testing.assert_array_equal(graphs(crops[:1]).shape, (1, 17, 64, 48))
+
+
+def test_run_reads_the_alphapose_settings_from_the_config_file(tmp_path: Path, testdata: Path):
+    broken = make_checkpoint(tmp_path / "b.pth", drop="duc1.conv.weight")
+    config = tmp_path / "config.toml"
+    config.write_text(f'[run]\nbackend = "alphapose"\ncheckpoint = "{broken}"\n')
+    squats = str(testdata / "video" / "squats_1person_5fps.mp4")
+    run = ("run", "--source", squats, "--target", squats, "--output", "null", "--no-control")
+    assert_user_error(cli(*run, "--config", str(config)), "missing keys: duc1.conv.weight")
+    # Another backend on the command line leaves the file's alphapose settings unused...
+    other = cli(*run, "--config", str(config), "--backend", "blazepose", "--json")
+    assert other.returncode == 0, other.stderr
+    # ... but an alphapose option typed beside another backend is a mistake.
+    assert_user_error(cli(*run, "--backend", "blazepose", "--checkpoint", str(broken)),
+                      "--checkpoint is an option of the alphapose backend")  # fmt: skip
