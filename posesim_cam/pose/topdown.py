@@ -111,13 +111,12 @@ def decode_heatmaps(heatmaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ix, iy = index % w, index // w
     interior = (ix > 0) & (ix < w - 1) & (iy > 0) & (iy < h - 1)
 
-    def at(offset: np.ndarray) -> np.ndarray:  # the value ``offset`` cells from each peak
+    def at(offset: int) -> np.ndarray:  # the value ``offset`` cells from each peak
         where = np.clip(index + offset, 0, h * w - 1)
         return np.take_along_axis(flat, where[..., None], axis=2)[..., 0]
 
-    step = np.zeros_like(index)
-    dx = np.sign(at(step + 1) - at(step - 1)) * interior
-    dy = np.sign(at(step + w) - at(step - w)) * interior
+    dx = np.sign(at(1) - at(-1)) * interior
+    dy = np.sign(at(w) - at(-w)) * interior
     coords = np.stack([ix + 0.25 * dx, iy + 0.25 * dy], axis=-1).astype(np.float64)
     return coords, values.astype(np.float32)
 
