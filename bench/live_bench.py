@@ -122,19 +122,30 @@ def estimator_fps(estimator: PoseEstimator, images: list[np.ndarray]) -> float:
 
 def file_to_file(backend: str, images: list[np.ndarray], clip: Path, folder: Path) -> float:
     source = folder / "source.mp4"
+    write_video(images, source)
+    return run_file(backend, source, clip, folder)
+
+
+def write_video(images: list[np.ndarray], path: Path) -> None:
     height, width = images[0].shape[:2]
-    writer = cv2.VideoWriter(str(source), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (width, height))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (width, height))
     for image in images:
         writer.write(image)
     writer.release()
-    options = run_command.RunOptions(
+
+
+def run_file(backend: str, source: Path, clip: Path, folder: Path, **options: object) -> float:
+    """fps of ``posesim-cam run --source SOURCE --target CLIP --output file:OUT.mp4`` (and
+    ``options``, e.g. players) through the real run command."""
+    run_options = run_command.RunOptions(
         source=str(source),
         target=str(clip),
         output=f"file:{folder / 'out.mp4'}",
         backend=backend,
         control_port=0,
+        **options,  # type: ignore[arg-type]
     )
-    return run_command.run(options).fps
+    return run_command.run(run_options).fps
 
 
 def camera(backend: str, images: list[np.ndarray], fps: float, clip: Path) -> SessionSummary:

@@ -29,7 +29,6 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from posesim_cam.commands import run as run_command
 from posesim_cam.commands.workspace import Workspace
 from posesim_cam.encoder import load_encoder
 from posesim_cam.hud import Compositor
@@ -43,7 +42,7 @@ from posesim_cam.records import RecordStore, SessionSummary
 from posesim_cam.session import LiveSession, LiveSettings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from live_bench import PacedSource, estimator_fps
+from live_bench import PacedSource, estimator_fps, run_file, write_video
 
 TESTDATA = Path(os.environ.get("POSESIM_TESTDATA", "../shared/testdata"))
 REPEATS = 3
@@ -74,16 +73,7 @@ def pose_alone(backend: str, players: int, images: list[np.ndarray]) -> float:
 
 
 def file_to_file(backend: str, players: int, source: Path, clip: Path, folder: Path) -> float:
-    options = run_command.RunOptions(
-        source=str(source),
-        target=str(clip),
-        output=f"file:{folder / 'out.mp4'}",
-        backend=backend,
-        control_port=0,
-        players=players,
-        split_at=SPLIT,
-    )
-    return run_command.run(options).fps
+    return run_file(backend, source, clip, folder, players=players, split_at=SPLIT)
 
 
 def camera(backend: str, players: int, images: list[np.ndarray], clip: Path) -> SessionSummary:
@@ -116,12 +106,7 @@ def bench(backend: str, console: Console) -> None:
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "two.mp4"
         height, width = images[0].shape[:2]
-        writer = cv2.VideoWriter(
-            str(source), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (width, height)
-        )
-        for image in images:
-            writer.write(image)
-        writer.release()
+        write_video(images, source)
         for players in (1, 2, 1, 2):
             rates.setdefault(("pose", players), []).append(pose_alone(backend, players, images))
             fps = file_to_file(backend, players, source, clip, Path(folder))
