@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from posesim_cam.commands.workspace import Workspace, naming_role
+from posesim_cam.encoder import Encoder
 from posesim_cam.errors import NoPersonError, UserError
 from posesim_cam.files import check_writable
 from posesim_cam.players import PlayerSetup
 from posesim_cam.progress import ProgressFactory
 from posesim_cam.scoring.offline import ScoreResult, compare
+from posesim_cam.targets import Target
 
 
 @dataclass(frozen=True)
@@ -89,10 +91,7 @@ def score_videos(
     if options.render is not None:
         check_writable(options.render)
     encoder = workspace.encoder()
-    try:
-        prepared_target = workspace.load_target(target, encoder, progress)
-    except NoPersonError as error:
-        raise naming_role("target", error) from None
+    prepared_target = _load_target(workspace, target, encoder, progress)
     try:
         prepared_attempt = workspace.prepare(attempt, encoder, progress=progress)
     except NoPersonError as error:
@@ -107,6 +106,16 @@ def score_videos(
             prepared_target, prepared_attempt, result, options.render, encoder.calibration, progress
         )
     return result
+
+
+def _load_target(
+    workspace: Workspace, target: str, encoder: Encoder, progress: ProgressFactory | None
+) -> Target:
+    """The prepared target; nobody in it is said of the target."""
+    try:
+        return workspace.load_target(target, encoder, progress)
+    except NoPersonError as error:
+        raise naming_role("target", error) from None
 
 
 def score_players(
@@ -126,10 +135,7 @@ def score_players(
         )
     setup = options.players
     encoder = workspace.encoder()
-    try:
-        prepared_target = workspace.load_target(target, encoder, progress)
-    except NoPersonError as error:
-        raise naming_role("target", error) from None
+    prepared_target = _load_target(workspace, target, encoder, progress)
     sequences = player_poses(attempt, setup, workspace.cache, workspace.backend, progress)
     if not any(poses.found.any() for poses in sequences):
         raise NoPersonError(
@@ -157,10 +163,7 @@ def format_players(result: PlayersResult) -> str:
             lines.append(f"{player.name:<12}  -      ({player.problem})")
         else:
             r = player.result
-            lines.append(
-                f"{player.name:<12}  {r.score:5.1f}  {r.grade}  (similarity {r.similarity:.3f}, "
-                f"{r.scored_frames}/{r.frames} frames{', mirrored' if r.mirrored else ''})"
-            )
+            lines.append(f"{player.name:<12}  {r.score:5.1f}  {r.grade}  {_details(r)}")
     scored = sorted(
         (p for p in result.players if p.result is not None),
         key=lambda p: -p.result.score,  # type: ignore[union-attr]
@@ -173,9 +176,7 @@ def format_players(result: PlayersResult) -> str:
 
 def format_score(result: ScoreResult) -> str:
     lines = [
-        f"Score {result.score:.0f}/100  {result.grade}  "
-        f"(similarity {result.similarity:.3f}, {result.scored_frames}/{result.frames} frames"
-        f"{', mirrored' if result.mirrored else ''})",
+        f"Score {result.score:.0f}/100  {result.grade}  {_details(result)}",
         "",
         "second  score",
     ]
@@ -186,3 +187,12 @@ def format_score(result: ScoreResult) -> str:
             bar = "#" * round(point.score / 5)
             lines.append(f"{point.second:>6}  {point.score:5.1f}  {bar}")
     return "\n".join(lines)
+
+
+def _details(result: ScoreResult) -> str:
+    """ "(similarity 0.990, 150/150 frames, mirrored)": how the score came about."""
+    mirrored = ", mirrored" if result.mirrored else ""
+    return (
+        f"(similarity {result.similarity:.3f}, {result.scored_frames}/{result.frames} frames"
+        f"{mirrored})"
+    )
