@@ -1,4 +1,5 @@
-"""Writing the user's files safely: atomic replacement, and a check that a path can be written.
+"""Writing the user's files safely: atomic replacement, a check that a path can be written,
+and a file's content hash (what caches are keyed by).
 
 Every file posesim-cam keeps (library index, caches, records, personal bests, models) goes
 through ``atomic_write_bytes``, so a reader sees the old file or the new one, never half of
@@ -7,6 +8,7 @@ one. Imports only ``errors``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -46,3 +48,12 @@ def check_writable(path: Path) -> None:
     writable = probe.is_dir() and os.access(probe, os.W_OK)
     if not writable or path.is_dir() or (path.exists() and not os.access(path, os.W_OK)):
         raise UserError(f"Cannot write to {path}", "choose a path in a folder you can write to")
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of the file's bytes, as 64 hex digits, read a megabyte at a time."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -9,7 +9,6 @@ config, encoder, sequence, video, the pose registry and ``files``; knows no sess
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import shutil
@@ -22,7 +21,7 @@ import numpy as np
 from posesim_cam.config import cache_dir
 from posesim_cam.encoder import Encoder
 from posesim_cam.errors import UserError
-from posesim_cam.files import atomic_write_bytes
+from posesim_cam.files import atomic_write_bytes, file_sha256
 from posesim_cam.pose.auto import resolve_backend
 from posesim_cam.pose.registry import create_backend
 from posesim_cam.progress import ProgressFactory, start_bar
@@ -38,11 +37,7 @@ _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345678
 
 def content_hash(path: Path) -> str:
     """SHA-256 of the file's bytes (first 20 hex digits)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:20]
+    return file_sha256(path)[:20]
 
 
 @dataclass(frozen=True)

@@ -6,20 +6,20 @@ downloads from AlphaPose's model zoo (``fast_res50_256x192.pth``, COCO-17, or
 AlphaPose code or weights (they are non-commercial). ``AlphaPoseSettings`` are what the
 command line chooses; ``register_alphapose`` files them under a backend name that carries the
 checkpoint's content hash and the detector, so prepared poses are cached per checkpoint.
-Imports the pose types, registry, detectors and top-down geometry; torch only when a network is
-built (``pose.fastpose``, ``pose.runners``).
+Imports ``errors``, ``files``, the pose types, registry, detectors and top-down geometry;
+torch only when a network is built (``pose.fastpose``, ``pose.runners``).
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from posesim_cam.errors import UserError
+from posesim_cam.files import file_sha256
 from posesim_cam.pose import topdown
 from posesim_cam.pose.base import Pose
 from posesim_cam.pose.detectors import DEFAULT_DETECTOR, DETECTORS, Detections, create_detector
@@ -73,11 +73,7 @@ class AlphaPoseSettings:
 
 @functools.lru_cache(maxsize=16)
 def _file_hash(path: str, size: int, mtime: float) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_sha256(Path(path))  # cached by size and time: a checkpoint is 150 MB
 
 
 def checkpoint_hash(path: Path) -> str:
