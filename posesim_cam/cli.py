@@ -198,12 +198,6 @@ def score(
         out.print(scoring.format_score(result))
 
 
-def _size(text: str | None) -> tuple[int, int] | None:
-    from posesim_cam.commands.run import parse_size
-
-    return None if text is None else parse_size(text)
-
-
 @main.command()
 @click.option("--camera", help="Camera index or device path (default 0).")
 @click.option("--source", help="A video file or stream URL instead of the camera.")
@@ -214,10 +208,8 @@ def _size(text: str | None) -> tuple[int, int] | None:
 @click.option("--countdown", type=float, help="Seconds before the target starts (3; 0 for files).")
 @click.option("--no-mirror", is_flag=True, help="Do not accept a mirror image of the target.")
 @click.option("--mirror-display", is_flag=True, help="Show the camera picture as a mirror.")
-@click.option("--size", callback=lambda c, p, v: _size(v), help="Output size, e.g. 1280x720.")
-@click.option(
-    "--camera-size", callback=lambda c, p, v: _size(v), help="Ask the camera for this size."
-)
+@click.option("--size", help="Output size, e.g. 1280x720.")
+@click.option("--camera-size", help="Ask the camera for this size.")
 @click.option("--camera-fps", type=float, help="Ask the camera for this frame rate.")
 @click.option("--realtime", is_flag=True, help="Play a --source file at its own frame rate.")
 @click.option("--loop", is_flag=True, help="Repeat a --source file.")
@@ -265,23 +257,22 @@ def run(**given: object) -> None:
     config_file = given.pop("config_file")
     as_json = given.pop("as_json")
     config = load_config(config_file)  # type: ignore[arg-type]
-    settings = dict(config.get("run", {}))
+    table = dict(config.get("run", {}))
     scenes = obs_scenes(config)
     if scenes:
-        settings.setdefault("obs_scenes", scenes)
-    for name, value in given.items():
-        if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT:
-            settings[name] = value
-    if "no_mirror" in settings:
-        settings["mirror"] = not settings.pop("no_mirror")
-    if settings.pop("no_control", False):
-        settings["control_port"] = 0
+        table.setdefault("obs_scenes", scenes)
+    default = click.core.ParameterSource.DEFAULT
+    chosen = {n: v for n, v in given.items() if ctx.get_parameter_source(n) is not default}
+    if "no_mirror" in chosen:
+        chosen["mirror"] = not chosen.pop("no_mirror")
+    if chosen.pop("no_control", False):
+        chosen["control_port"] = 0
+    options = RunOptions.from_settings(table, chosen)
     from posesim_cam.commands.workspace import check_alphapose_options
 
     line = click.core.ParameterSource.COMMANDLINE
     typed = {n: v for n, v in given.items() if ctx.get_parameter_source(n) is line}
-    check_alphapose_options(str(settings.get("backend", "auto")), typed)
-    options = RunOptions.from_settings(settings, "the config file's [run] table")
+    check_alphapose_options(options.backend, typed)
     with progress_bars() as progress:
         summary = run_session(options, progress)
     if as_json:

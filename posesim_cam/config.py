@@ -3,7 +3,9 @@
 The config file (``config.toml`` in the user config folder, or ``--config PATH``) holds defaults
 for ``posesim-cam run`` in a ``[run]`` table, with the same names as the command's options
 (``camera = 1``, ``output = "virtualcam,preview"``, ``mirror_display = true``,
-``size = "1280x720"``, ...). Options given on the command line win. Imports only ``errors``.
+``size = "1280x720"``, ``library = "~/targets"``, ...), and OBS scene mappings in
+``[obs.scenes]``. Options given on the command line win. Any other table is refused, so a
+misspelt one is not silently ignored. Imports ``errors`` and ``settings``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import platformdirs
 
 from posesim_cam.errors import UserError
+from posesim_cam.settings import Kind, Setting, SettingError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -22,6 +25,10 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 APP_NAME = "posesim-cam"
+CONFIG_TABLES = ("run", "obs")
+OBS_SCENES = Setting(
+    "scenes", Kind.TEXT_TABLE, example='"Squat challenge" = "squats" under [obs.scenes]'
+)
 
 
 def data_dir() -> Path:
@@ -55,13 +62,43 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
         if explicit:
             raise UserError(f"The config file {path} does not exist", "check the --config path")
         return {}
+    if path.is_dir():
+        raise UserError(f"The config file {path} is a folder", "give the path of a .toml file")
     try:
         with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as error:
+            config = tomllib.load(handle)
+    except OSError as error:
         raise UserError(
-            f"The config file {path} cannot be read ({error})", "fix the TOML syntax or remove it"
+            f"The config file {path} cannot be read ({error.strerror})",
+            "check its permissions or remove it",
         ) from None
+    except UnicodeDecodeError:
+        raise UserError(
+            f"The config file {path} is not UTF-8 text", "save it as UTF-8 (TOML requires it)"
+        ) from None
+    except tomllib.TOMLDecodeError as error:
+        raise UserError(
+            f"The config file {path} is not valid TOML ({error})", "fix the syntax or remove it"
+        ) from None
+    for name in config:
+        if name not in CONFIG_TABLES:
+            raise SettingError(
+                f"The config file {path} has an unknown table or key {name!r}",
+                "use the [run] table for options and [obs.scenes] for scenes",
+            )
+    if not isinstance(config.get("run", {}), dict):
+        raise SettingError(
+            f"run in the config file {path} must be a table, not {config['run']!r}",
+            "write [run] on a line of its own, then the options as key = value lines",
+        )
+    if "obs" in config:
+        obs = config["obs"]
+        if not isinstance(obs, dict) or set(obs) - {"scenes"}:
+            raise SettingError(
+                f"The config file {path} has an [obs] table with keys other than scenes",
+                'map scene names to targets under [obs.scenes], e.g. "Warm-up" = "dance"',
+            )
+    return config
 
 
 def obs_scenes(config: dict[str, Any]) -> dict[str, str]:
@@ -72,9 +109,4 @@ def obs_scenes(config: dict[str, Any]) -> dict[str, str]:
     """
     obs = config.get("obs", {})
     scenes = obs.get("scenes", {}) if isinstance(obs, dict) else None
-    if not isinstance(scenes, dict) or not all(isinstance(v, str) for v in scenes.values()):
-        raise UserError(
-            "The config file's [obs.scenes] must map scene names to target names",
-            'write lines such as "Squat challenge" = "squats" under [obs.scenes]',
-        )
-    return dict(scenes)
+    return OBS_SCENES.check(scenes, "The config file's [obs.scenes]") or {}

@@ -16,7 +16,9 @@ class UserError(Exception):
 
     def __init__(self, problem: str, remedy: str = "") -> None:
         self.problem = problem.rstrip(".")
-        self.remedy = remedy.rstrip(".")
+        remedy = remedy.strip().rstrip(".")
+        # A remedy is its own sentence after the problem's full stop.
+        self.remedy = remedy[:1].upper() + remedy[1:]
         super().__init__(f"{self.problem}. {self.remedy}." if remedy else f"{self.problem}.")
 
 

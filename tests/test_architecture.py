@@ -23,7 +23,7 @@ MAX_LINES = 500
 # Bottom first. A module may import modules of its own layer or of layers below it, never
 # above. Names are module paths under posesim_cam; a package name covers its modules.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "skeleton", "clock", "progress", "files", "registry", "config"),
+    ("errors", "skeleton", "clock", "progress", "files", "registry", "settings", "config"),
     ("features", "pose", "video", "sequence", "encoder"),
     ("scoring", "targets", "capture", "outputs", "records", "players"),
     ("control", "hud", "training"),

@@ -13,7 +13,7 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -26,7 +26,6 @@ from posesim_cam.config import data_dir
 from posesim_cam.control.obs import DEFAULT_TEXT_SOURCE, PASSWORD_ENV, ObsSettings, parse_address
 from posesim_cam.control.server import DEFAULT_CONTROL_PORT
 from posesim_cam.encoder import Encoder
-from posesim_cam.errors import UserError
 from posesim_cam.hud import Compositor
 from posesim_cam.outputs import create_outputs, output_size
 from posesim_cam.players import PlayerSetup
@@ -36,6 +35,7 @@ from posesim_cam.pose.registry import DEFAULT_BACKEND, create_backend
 from posesim_cam.progress import ProgressFactory
 from posesim_cam.records import RecordStore, SessionSummary
 from posesim_cam.session import LiveSession, LiveSettings
+from posesim_cam.settings import Kind, Setting, check_table
 from posesim_cam.targets import Target
 
 
@@ -113,59 +113,71 @@ class RunOptions:
         return Workspace(self.library_dir, self.pose_backend, self.model_path)
 
     @classmethod
-    def from_settings(cls, settings: dict[str, Any], source: str = "settings") -> RunOptions:
-        """Options from a dict such as the config file's [run] table, checked name by name.
-
-        Sizes may be written "1280x720"; paths as strings.
-        """
-        known = {f.name: f for f in fields(cls)}
-        values: dict[str, Any] = {}
-        for name, value in settings.items():
-            if name not in known:
-                raise UserError(
-                    f"Unknown setting {name!r} in {source}",
-                    f"use one of: {', '.join(sorted(known))}",
-                )
-            if name in ("size", "camera_size") and isinstance(value, str):
-                value = parse_size(value)
-            elif name in _PATH_SETTINGS and isinstance(value, str):
-                value = Path(value).expanduser()
-            _check_control_setting(name, value, source)
-            values[name] = value
+    def from_settings(
+        cls,
+        config: Mapping[str, Any],
+        given: Mapping[str, Any] | None = None,
+        source: str = "the config file's [run] table",
+    ) -> RunOptions:
+        """Options from the config file's [run] table, overridden by ``given`` (the command
+        line's values, by option name), each checked against RUN_SETTINGS (SettingError: one
+        sentence naming the key or option, the value and the fix)."""
+        values = check_table(config, RUN_SETTINGS, source)
+        values.update(check_table(given or {}, RUN_SETTINGS, "the command line", as_options=True))
         return cls(**values)
 
 
-_TEXT_SETTINGS = ("token", "obs", "obs_password", "obs_text", "obs_media", "detector",
-                  "pose_runtime")  # fmt: skip
-_PATH_SETTINGS = ("library_dir", "model_path", "checkpoint", "detector_model")
+def _text(name: str, example: str = "", **extra: Any) -> Setting:
+    return Setting(name, Kind.TEXT, example=example or f'{name} = "..."', **extra)
 
 
-def _check_control_setting(name: str, value: Any, source: str) -> None:
-    """UserError unless a control or OBS setting from the config file has the right type."""
-    if name == "control_port" and (
-        not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 65535
-    ):
-        raise UserError(
-            f"control_port in {source} must be a port number from 0 to 65535, not {value!r}",
-            "write e.g. control_port = 8765 (0 turns the API off)",
-        )
-    if name in _TEXT_SETTINGS and value is not None and not isinstance(value, str):
-        raise UserError(
-            f"{name} in {source} must be text, not {value!r}", f'write it in quotes: {name} = "..."'
-        )
-    if name == "obs_scenes" and not isinstance(value, dict):
-        raise UserError(f"obs_scenes in {source} must be a table", "use the [obs.scenes] table")
+def _flag(name: str) -> Setting:
+    return Setting(name, Kind.FLAG, example=f"{name} = true")
 
 
-def parse_size(text: str) -> tuple[int, int]:
-    """ "1280x720" -> (1280, 720)."""
-    try:
-        width, height = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise UserError(f"{text!r} is not a size", "write it like 1280x720") from None
-    if width < 160 or height < 120:
-        raise UserError(f"{text!r} is too small", "use at least 160x120")
-    return width, height
+# What the config file's [run] table and the command line may set: the options' names.
+RUN_SETTINGS: tuple[Setting, ...] = (
+    Setting("camera", Kind.CAMERA, example='camera = 0 or camera = "/dev/video2"'),
+    _text("source", 'source = "clip.mp4"'),
+    _text("target", 'target = "dance"'),
+    _text("output", 'output = "virtualcam,preview"'),
+    _text("backend", 'backend = "blazepose"'),
+    Setting("library", Kind.PATH, example='library = "~/targets"', stores="library_dir",
+            aliases=("library_dir",)),
+    Setting("model", Kind.PATH, example='model = "models/encoder_v2.pt"', stores="model_path",
+            aliases=("model_path",)),
+    Setting("countdown", Kind.NUMBER, 0, 600, example="countdown = 3"),
+    _flag("mirror"),
+    _flag("mirror_display"),
+    Setting("size", Kind.SIZE, example='size = "1280x720"'),
+    Setting("camera_size", Kind.SIZE, example='camera_size = "1280x720"'),
+    Setting("camera_fps", Kind.NUMBER, 1, 240, example="camera_fps = 30"),
+    _flag("realtime"),
+    _flag("loop"),
+    _flag("stats"),
+    _text("device", 'device = "/dev/video10"'),
+    _text("virtualcam_backend", 'virtualcam_backend = "v4l2loopback"'),
+    Setting("control_port", Kind.INTEGER, 0, 65535,
+            example="control_port = 8765 (0 turns the API off)"),
+    _text("token"),
+    _text("obs", 'obs = "localhost:4455"'),
+    _text("obs_password"),
+    _text("obs_text", 'obs_text = "PoseSim Score"'),
+    _text("obs_media", 'obs_media = "PoseSim Target"'),
+    Setting("obs_scenes", Kind.TEXT_TABLE,
+            example='"Warm-up" = "dance" under [obs.scenes]'),
+    Setting("players", Kind.INTEGER, 1, 4, example="players = 2"),
+    Setting("player_mode", Kind.CHOICE, choices=("split", "track"),
+            example='player_mode = "split"'),
+    Setting("split_at", Kind.NUMBER, 0.01, 0.99, example="split_at = 0.5"),
+    _text("player_names", 'player_names = "Ana,Ben"'),
+    Setting("checkpoint", Kind.PATH, example='checkpoint = "fast_res50_256x192.pth"'),
+    _text("detector", 'detector = "blazepose"'),
+    Setting("detector_model", Kind.PATH, example='detector_model = "yolov8n.onnx"'),
+    Setting("pose_runtime", Kind.CHOICE, choices=("torch", "onnx"),
+            example='pose_runtime = "onnx"'),
+    _flag("flip_test"),
+)  # fmt: skip
 
 
 def run(

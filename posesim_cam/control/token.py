@@ -19,6 +19,7 @@ TOKEN_ENV = "POSESIM_TOKEN"
 TOKEN_FILE = "token"
 # A token shorter than this is refused: it would be guessable by anything on the machine.
 MIN_TOKEN_LENGTH = 16
+MAX_TOKEN_LENGTH = 512  # an HTTP header, not a file
 
 
 def token_path() -> Path:
@@ -27,11 +28,17 @@ def token_path() -> Path:
 
 def check_token(token: str, source: str) -> str:
     token = token.strip()
-    if len(token) < MIN_TOKEN_LENGTH or any(c.isspace() for c in token):
+    if (
+        not MIN_TOKEN_LENGTH <= len(token) <= MAX_TOKEN_LENGTH
+        or not token.isascii()
+        or not token.isprintable()
+        or any(c.isspace() for c in token)
+    ):
         raise UserError(
-            f"The control token from {source} is too short or holds spaces",
-            f"use at least {MIN_TOKEN_LENGTH} characters without spaces, or leave it out to use "
-            "the generated one (`posesim-cam token`)",
+            f"The control token from {source} is too short, too long, or holds spaces or "
+            "characters other than ASCII",
+            f"use {MIN_TOKEN_LENGTH} to {MAX_TOKEN_LENGTH} ASCII letters, digits or "
+            "punctuation, or leave it out to use the generated one (`posesim-cam token`)",
         )
     return token
 
@@ -52,10 +59,12 @@ def load_token(given: str | None = None, path: Path | None = None) -> str:
         existing = path.read_text().strip()
     except (FileNotFoundError, NotADirectoryError):
         existing = ""
-    except OSError as error:
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not text"
         raise UserError(
-            f"The token file {path} cannot be read ({error.strerror or error})",
-            f"fix its permissions, or pass --token or set {TOKEN_ENV}",
+            f"The token file {path} cannot be read ({reason or error})",
+            f"fix its permissions or delete it (a new one is made), or pass --token or set "
+            f"{TOKEN_ENV}",
         ) from None
     if existing:
         return check_token(existing, str(path))

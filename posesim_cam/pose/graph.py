@@ -5,7 +5,7 @@ of 1.0 here), leaving a second core idle. Its graph options let the inference ca
 more: ``PoseGraph`` sets XNNPACK's thread count on both of its models (person detector and
 landmarks) to ``pose_threads()``, which on two cores takes heavy from 28 to 17 ms a call and
 full from 10.5 to 7.8 ms here (bench/live_bench.py). The graph, the models and their results are
-MediaPipe's own, only computed on more threads. Imports the errors only.
+MediaPipe's own, only computed on more threads. Imports ``errors`` and ``settings``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from posesim_cam.errors import UserError
+from posesim_cam.settings import Kind, Setting, from_environment
 
 THREADS_ENV = "POSESIM_POSE_THREADS"
 # XNNPACK gains little past a few threads on one 256 x 256 image, and each graph holds its own
@@ -34,15 +34,12 @@ def pose_threads() -> int:
     Raises:
         UserError: ``POSESIM_POSE_THREADS`` is not a whole number from 1 to 64.
     """
-    value = os.environ.get(THREADS_ENV, "").strip()
-    if value:
-        if not value.isdigit() or not 1 <= int(value) <= 64:
-            raise UserError(
-                f"{THREADS_ENV}={value!r} is not a number of threads",
-                f"set it to a whole number from 1 to 64, or unset it to use "
-                f"{_available_cpus()} (the cores here)",
-            )
-        return int(value)
+    threads = from_environment(
+        Setting(THREADS_ENV, Kind.INTEGER, 1, 64,
+                example=f"{THREADS_ENV}=2, or unset it to use {_available_cpus()} (the cores here)")
+    )  # fmt: skip
+    if threads is not None:
+        return int(threads)
     return max(1, min(_available_cpus(), MAX_AUTO_THREADS))
 
 
