@@ -12,6 +12,7 @@ control API's bodies); this module holds only the machinery. Imports only ``erro
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import math
 import os
@@ -80,11 +81,36 @@ class Setting:
         checker = _CHECKERS[self.kind]
         return checker(self, value, where)
 
+    def check_text(self, raw: str, where: str) -> Any:
+        """Like ``check``, for a value that arrives as text (an environment variable, a query
+        string): numbers and flags are read from it first."""
+        text = raw.strip()
+        value: Any = text
+        if self.kind is Kind.INTEGER and text.lstrip("+-").isdigit():
+            value = int(text)
+        elif self.kind is Kind.NUMBER:
+            with contextlib.suppress(ValueError):
+                value = float(text)
+        elif self.kind is Kind.FLAG:
+            value = _TEXT_FLAGS.get(text.lower(), text)
+        return self.check(value, where)
+
     def _fail(self, value: Any, where: str, why: str = "") -> None:
         shown = _shown(value)
         what = why or f"must be {self._describe()}"
-        remedy = f"write e.g. {self.example}" if self.example else f"give {self._describe()}"
+        remedy = (
+            f"write e.g. {self._example(where)}" if self.example else f"give {self._describe()}"
+        )
         raise SettingError(f"{where} {what}, not {shown}", remedy)
+
+    def _example(self, where: str) -> str:
+        """The example as the user would write it there: ``countdown = 3`` in a config file,
+        ``--countdown 3`` on the command line."""
+        prefix = f"{self.name} = "
+        if where.startswith("--") and self.example.startswith(prefix):
+            value = self.example[len(prefix) :].strip('"')
+            return f"--{self.name.replace('_', '-')} {value}"
+        return self.example
 
     def _describe(self) -> str:
         if self.kind is Kind.CHOICE:
@@ -93,6 +119,9 @@ class Setting:
             high = "" if self.high is None else f" to {_number(self.high)}"
             return f"{self.kind.value} from {_number(self.low)}{high}"
         return self.kind.value
+
+
+_TEXT_FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 
 def _shown(value: Any) -> str:
@@ -105,8 +134,6 @@ def _number(value: float) -> str:
 
 
 def _check_integer(setting: Setting, value: Any, where: str) -> int:
-    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
-        value = int(value.strip())  # environment variables and query strings are text
     if not isinstance(value, int) or isinstance(value, bool):
         setting._fail(value, where)
     _check_bounds(setting, value, where)
@@ -114,15 +141,10 @@ def _check_integer(setting: Setting, value: Any, where: str) -> int:
 
 
 def _check_number(setting: Setting, value: Any, where: str) -> float:
-    if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
-            setting._fail(value, where)
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         setting._fail(value, where)
     if not math.isfinite(value):
-        setting._fail(value, where, f"must be a finite {Kind.NUMBER.value}")
+        setting._fail(value, where, "must be a finite number")
     _check_bounds(setting, value, where)
     return float(value)
 
@@ -179,7 +201,7 @@ def _check_size(setting: Setting, value: Any, where: str) -> tuple[int, int]:
 
 
 def _check_camera(setting: Setting, value: Any, where: str) -> int | str:
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
         value = int(value.strip())
     if isinstance(value, int) and not isinstance(value, bool):
         if not 0 <= value <= 63:
@@ -237,7 +259,7 @@ def check_table(
         if setting is None:
             known = sorted({s.name for s in by_name.values()})
             raise SettingError(
-                f"Unknown setting {_shown(key)} in {source}", f"use one of: {', '.join(known)}"
+                f"Unknown key {_shown(key)} in {source}", f"use one of: {', '.join(known)}"
             )
         where = f"--{setting.name.replace('_', '-')}" if as_options else f"{key} in {source}"
         checked[setting.target] = setting.check(value, where)
@@ -249,4 +271,16 @@ def from_environment(setting: Setting, environ: Mapping[str, str] | None = None)
     raw = (os.environ if environ is None else environ).get(setting.name, "")
     if not raw.strip():
         return None
-    return setting.check(raw.strip(), f"${setting.name}")
+    return setting.check_text(raw, f"${setting.name}")
+
+
+def check_text_table(
+    table: Mapping[str, str], schema: Iterable[Setting], source: str
+) -> dict[str, Any]:
+    """Like ``check_table`` for values that arrive as text (a query string's parameters).
+    Keys not in ``schema`` are left out, not refused: clients add cache-busters."""
+    return {
+        setting.target: setting.check_text(table[setting.name], f"{setting.name} in {source}")
+        for setting in schema
+        if setting.name in table
+    }

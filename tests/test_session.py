@@ -253,11 +253,12 @@ def test_config_file_gives_defaults_and_flags_win(testdata: Path, tmp_path: Path
 def test_config_file_mistakes_are_one_sentence(tmp_path: Path):
     config = tmp_path / "config.toml"
     config.write_text("[run]\ncamra = 1\n")
-    assert_user_error(cli("run", "--config", str(config)), "Unknown setting 'camra'")
+    unknown = "Unknown key 'camra' in the config file's [run] table"
+    assert_user_error(cli("run", "--config", str(config)), unknown)
     config.write_text("[run\n")
-    assert_user_error(cli("run", "--config", str(config)), "cannot be read")
+    assert_user_error(cli("run", "--config", str(config)), "is not valid TOML")
     assert_user_error(cli("run", "--config", str(tmp_path / "none.toml")), "does not exist")
-    assert_user_error(cli("run", "--size", "big", "--output", "null"), "not a size")
+    assert_user_error(cli("run", "--size", "big", "--output", "null"), "--size must be a size")
 
 
 def test_sigterm_ends_the_session_cleanly_with_a_record(testdata: Path, tmp_path: Path):

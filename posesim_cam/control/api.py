@@ -24,12 +24,20 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from posesim_cam.control.controls import Controls, LibraryControls
-from posesim_cam.control.http import ApiError, error_response, json_object
+from posesim_cam.control.http import ApiError, checked, error_response, json_object
 from posesim_cam.control.library_api import MAX_UPLOAD, UPLOAD_PATH, library_routes
 from posesim_cam.control.openapi import openapi_document
 from posesim_cam.control.pages import page_routes
+from posesim_cam.settings import Kind, Setting
 
 MAX_BODY = 64 * 1024
+TARGET_BODY = (
+    Setting("name", Kind.TEXT, optional=False, example='{"name": "dance"}'),
+    Setting("index", Kind.INTEGER, optional=False, example='{"index": 1} (1 is the first target)'),
+    Setting("step", Kind.CHOICE, choices=("next", "prev"), optional=False,
+            example='{"step": "next"}'),
+)  # fmt: skip
+HUD_BODY = (Setting("visible", Kind.FLAG, optional=False, example='{"visible": false}'),)
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -141,26 +149,21 @@ def create_app(controls: Controls, token: str, library: LibraryControls | None =
         keys = set(data) & {"name", "index", "step"}
         if len(keys) != 1 or set(data) - keys:
             raise ApiError(400, 'Give exactly one of {"name": ...}, {"index": n}, {"step": ...}')
+        data = checked(data, TARGET_BODY, "the body")
         names = controls.target_names()
         if "name" in data:
             name = data["name"]
-            if not isinstance(name, str):
-                raise ApiError(400, '"name" must be a string')
             if name not in names:
                 raise ApiError(404, f"There is no target called {name!r} in the library")
             controls.select_target(name)
             return ok(target=name)
         if "index" in data:
             index = data["index"]
-            if not isinstance(index, int) or isinstance(index, bool):
-                raise ApiError(400, '"index" must be a whole number (1 is the first target)')
             if not 1 <= index <= len(names):
                 raise ApiError(404, f"There is no target {index}: the library holds {len(names)}")
             controls.select_target(names[index - 1])
             return ok(target=names[index - 1])
         step = data["step"]
-        if step not in ("next", "prev"):
-            raise ApiError(400, '"step" must be "next" or "prev"')
         if not names:
             raise ApiError(404, "The library holds no targets")
         controls.step_target(1 if step == "next" else -1)
@@ -176,9 +179,9 @@ def create_app(controls: Controls, token: str, library: LibraryControls | None =
 
     async def hud(request: Request) -> Response:
         data = await json_object(request)
-        visible = data.get("visible")
-        if set(data) != {"visible"} or not isinstance(visible, bool):
+        if set(data) != {"visible"}:
             raise ApiError(400, 'Give {"visible": true} or {"visible": false}')
+        visible = checked(data, HUD_BODY, "the body")["visible"]
         controls.set_hud_visible(visible)
         return ok(hud_visible=visible)
 

@@ -1,14 +1,18 @@
 """What every endpoint of the control server shares: errors as JSON ``{"error": sentence}``,
-and JSON bodies read strictly. Imports nothing of posesim_cam.
+JSON bodies read strictly, and bodies and query strings checked against a ``settings`` schema.
+Imports ``settings``.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+
+from posesim_cam.settings import Setting, SettingError, check_table, check_text_table
 
 
 class ApiError(Exception):
@@ -40,3 +44,21 @@ async def json_object(request: Request, required: bool = True) -> dict[str, Any]
     if not isinstance(data, dict):
         raise ApiError(400, "The body must be a JSON object")
     return data
+
+
+def checked(values: Mapping[str, Any], schema: Iterable[Setting], what: str) -> dict[str, Any]:
+    """``values`` (a JSON body, or a query string's parameters) checked against ``schema``;
+    ApiError 400 naming the field, the value and the fix, else the typed values by field."""
+    try:
+        return check_table(values, schema, what)
+    except SettingError as error:
+        raise ApiError(400, str(error)) from None
+
+
+def checked_query(request: Request, schema: Iterable[Setting]) -> dict[str, Any]:
+    """The query string's parameters named in ``schema``, read as text and checked; ApiError
+    400 else."""
+    try:
+        return check_text_table(dict(request.query_params), schema, "the query string")
+    except SettingError as error:
+        raise ApiError(400, str(error)) from None

@@ -15,7 +15,6 @@ import os
 import re
 import secrets
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -24,12 +23,24 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from posesim_cam.control.controls import LibraryControls
-from posesim_cam.control.http import ApiError, json_object
+from posesim_cam.control.http import ApiError, checked, checked_query, json_object
 from posesim_cam.errors import UserError
+from posesim_cam.settings import Kind, Setting
 
 MAX_UPLOAD = 512 * 1024 * 1024  # bytes: a few minutes of HD video
 UPLOAD_PATH = "/library/upload"
 MAX_HISTORY = 200
+ADD_BODY = (
+    Setting("path", Kind.PATH, optional=False, example='{"path": "/videos/dance.mp4"}'),
+    Setting("name", Kind.TEXT, example='{"name": "dance"}'),
+    Setting("replace", Kind.FLAG, example='{"replace": true}'),
+)
+UPLOAD_QUERY = (
+    Setting("name", Kind.TEXT, optional=False, example="?name=dance"),
+    Setting("replace", Kind.FLAG, example="?replace=1"),
+    Setting("suffix", Kind.TEXT, example="?suffix=mp4"),
+)
+HISTORY_QUERY = (Setting("limit", Kind.INTEGER, 1, MAX_HISTORY, example="?limit=20"),)
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -49,22 +60,20 @@ def library_routes(library: LibraryControls, guarded: Callable[[Handler], Handle
 
     async def add(request: Request) -> Response:
         data = await json_object(request)
-        path, name, replace = data.get("path"), data.get("name"), data.get("replace", False)
-        if set(data) - {"path", "name", "replace"} or not isinstance(path, str) or not path:
+        if "path" not in data:
             raise ApiError(400, 'Give {"path": "VIDEO"} (and "name", "replace" if wanted)')
-        if name is not None and not isinstance(name, str):
-            raise ApiError(400, '"name" must be a string')
-        if not isinstance(replace, bool):
-            raise ApiError(400, '"replace" must be true or false')
-        item = await call(library.add, Path(path).expanduser(), name or None, replace)
+        data = checked(data, ADD_BODY, "the body")
+        item = await call(library.add, data["path"], data.get("name") or None,
+                          bool(data.get("replace")))  # fmt: skip
         return JSONResponse({"ok": True, "target": item.to_dict()}, status_code=201)
 
     async def upload(request: Request) -> Response:
-        name = request.query_params.get("name", "").strip()
+        query = checked_query(request, UPLOAD_QUERY)
+        name = str(query.get("name") or "").strip()
         if not name:
             raise ApiError(400, "Give the target's name: POST /library/upload?name=NAME")
-        replace = request.query_params.get("replace", "0") in ("1", "true")
-        suffix = request.query_params.get("suffix", "mp4").lower().lstrip(".")
+        replace = bool(query.get("replace"))
+        suffix = str(query.get("suffix") or "mp4").lower().lstrip(".")
         if not re.fullmatch(r"[a-z0-9]{1,5}", suffix):
             raise ApiError(400, '"suffix" must be a file extension such as mp4')
         folder = library.upload_folder()
@@ -100,10 +109,8 @@ def library_routes(library: LibraryControls, guarded: Callable[[Handler], Handle
         return JSONResponse({"ok": True})
 
     async def history(request: Request) -> Response:
-        raw = request.query_params.get("limit", "20")
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_HISTORY:
-            raise ApiError(400, f'"limit" must be a whole number from 1 to {MAX_HISTORY}')
-        sessions = await call(library.history, int(raw))
+        limit = checked_query(request, HISTORY_QUERY).get("limit") or 20
+        sessions = await call(library.history, limit)
         return JSONResponse({"sessions": sessions})
 
     return [

@@ -128,9 +128,10 @@ def test_the_library_lists_adds_and_removes_real_videos(served, testdata: Path):
     [
         ({"path": "/nowhere/clip.mp4"}, "is not a video file here"),
         ({"path": "/dev/zero"}, "is not a video file here"),
-        ({"path": 5}, 'Give {"path": "VIDEO"}'),
-        ({"path": "x", "extra": 1}, 'Give {"path": "VIDEO"}'),
-        ({"path": "x", "replace": "yes"}, '"replace" must be true or false'),
+        ({"name": "x"}, 'Give {"path": "VIDEO"}'),
+        ({"path": 5}, "path in the body must be text (in quotes), not 5"),
+        ({"path": "x", "extra": 1}, "Unknown key 'extra' in the body. Use one of: name, path"),
+        ({"path": "x", "replace": "yes"}, "replace in the body must be true or false"),
     ],
 )
 def test_adding_something_that_is_no_video_is_one_sentence(served, body, phrase: str):
