@@ -1,16 +1,25 @@
-"""Writing the user's files safely: atomic replacement, a check that a path can be written,
-and a file's content hash (what caches are keyed by).
+"""Writing the user's files safely: atomic replacement, a lock for read-modify-write, the
+clean-up of what a killed process left behind, a check that a path can be written, and a
+file's content hash (what caches are keyed by).
 
 Every file posesim-cam keeps (library index, caches, records, personal bests, models) goes
 through ``atomic_write_bytes``, so a reader sees the old file or the new one, never half of
-one. Imports only ``errors``.
+one; files that several processes update (the library index, personal bests) are read and
+rewritten under ``locked``. A temporary file's name carries its writer's pid, so
+``remove_orphans`` can tell one a killed process left from one being written now. Imports
+only ``errors``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import re
+import sys
 import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from posesim_cam.errors import UserError
@@ -22,10 +31,12 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int | None = None) -> None
     ``mode``: the file's permissions (e.g. 0o600 for a secret); default those of a plain open().
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temporary_prefix(path), suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
         if mode is None:
             # mkstemp makes the file private; give it the permissions a plain open() would.
             umask = os.umask(0)
@@ -36,6 +47,84 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int | None = None) -> None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def temporary_prefix(path: Path) -> str:
+    """The name prefix of a temporary file that will become ``path``: hidden, with this
+    process's pid (see ``remove_orphans``)."""
+    return f".{path.name}.{os.getpid()}."
+
+
+_TEMPORARY = re.compile(r"^\..+\.(\d+)\.[^.]+\.tmp$")
+ORPHAN_AGE_S = 3600.0  # where a pid cannot be asked about: older than this is orphaned
+
+
+def remove_orphans(folder: Path) -> int:
+    """Delete the temporary files in ``folder`` whose writer is gone (killed mid-write);
+    returns how many. A file of a process still running is left alone."""
+    removed = 0
+    try:
+        names = [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+    except OSError:
+        return 0
+    for path in names:
+        match = _TEMPORARY.match(path.name)
+        if match is None:
+            continue
+        if _process_alive(int(match.group(1)), path):
+            continue
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed += 1
+    return removed
+
+
+def _process_alive(pid: int, path: Path) -> bool:
+    if pid == os.getpid():
+        return True
+    if sys.platform == "win32":  # no signal 0 there: go by age
+        with contextlib.suppress(OSError):
+            return time.time() - path.stat().st_mtime < ORPHAN_AGE_S
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (a lock file beside the data it guards) until the
+    block ends: processes that read, change and rewrite the same file take turns. The lock is
+    the operating system's, so a killed holder releases it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        if sys.platform == "win32":
+            import msvcrt
+
+            handle.seek(0)
+            while True:
+                try:
+                    msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)
+                    break
+                except OSError:  # LK_LOCK gives up after 10 s: keep waiting
+                    continue
+            try:
+                yield
+            finally:
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def check_writable(path: Path) -> None:

@@ -1,21 +1,26 @@
 """What a live session leaves behind: attempt records, the session summary, and the store
-that keeps records and personal bests in the user data folder (writes are atomic).
+that keeps records and personal bests in the user data folder.
 
 A record is one JSON file per finished (or stopped) attempt; personal bests are one JSON file
-keyed by the target's content hash, so renaming a target keeps its best. Imports scoring
-outcomes and ``files``; knows no session, HUD or CLI.
+keyed by the target's content hash, so renaming a target keeps its best. Writes are atomic, and
+personal bests are read and rewritten under a lock (two sessions at once keep both bests). A
+record that cannot be written (a read-only folder, a full disk) is kept in memory, said once,
+and written when it can be: at the next attempt, or at the end. Imports scoring outcomes and
+``files``; knows no session, HUD or CLI.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from posesim_cam.files import atomic_write_bytes
+from posesim_cam.files import atomic_write_bytes, locked, remove_orphans
 from posesim_cam.scoring.outcome import Outcome
 
 CANNOT_SCORE = "Cannot score"
@@ -29,11 +34,13 @@ class SavedRecord:
         path: the session record file.
         personal_best: the best score on the target before this attempt, or None.
         new_record: this attempt is the new personal best.
+        written: the file is on disk (False: kept in memory until it can be written).
     """
 
     path: Path
     personal_best: float | None
     new_record: bool
+    written: bool = True
 
 
 @dataclass(frozen=True)
@@ -158,27 +165,62 @@ class SessionSummary:
         }
 
 
-class RecordStore:
-    """``root/sessions/*.json`` and ``root/personal_bests.json``."""
+@dataclass
+class _Pending:
+    """A record not yet on disk, and the personal best it sets (if any)."""
 
-    def __init__(self, root: Path) -> None:
+    path: Path
+    stored: dict[str, Any]
+    best_key: str
+    best: dict[str, Any] | None
+
+
+class RecordStore:
+    """``root/sessions/*.json`` and ``root/personal_bests.json``.
+
+    ``warn`` is told, in one sentence, when records cannot be written (once until they can).
+    """
+
+    LOCK = ".records.lock"
+
+    def __init__(self, root: Path, warn: Callable[[str], None] | None = None) -> None:
         self.root = root
+        self.warn = warn
+        self.pending: list[_Pending] = []
+        self._warned = False
+        for folder in (root, root / "sessions"):
+            remove_orphans(folder)
 
     @property
     def bests_path(self) -> Path:
         return self.root / "personal_bests.json"
 
     def personal_bests(self) -> dict[str, dict]:
+        """Personal bests by target hash, with those not yet written; a file that is not
+        what posesim-cam writes is moved aside (kept, never overwritten) and a new one begun."""
+        bests = self._read_bests()
+        for pending in self.pending:
+            if pending.best is not None:
+                bests[pending.best_key] = pending.best
+        return bests
+
+    def _read_bests(self) -> dict[str, dict]:
         try:
-            data = json.loads(self.bests_path.read_text())
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError):
-            # Never overwrite a file we cannot read: keep it aside and start a new one.
+            data = json.loads(self.bests_path.read_bytes())
+            bests = data["targets"]
+            if not isinstance(bests, dict) or not all(
+                isinstance(entry, dict) and _is_score(entry.get("score"))
+                for entry in bests.values()
+            ):
+                raise TypeError
+            return dict(bests)
+        except OSError:
+            return {}  # absent, or unreadable for now: never moved for that
+        except (ValueError, KeyError, TypeError):
             broken = self.bests_path.with_suffix(f".broken-{_stamp()}.json")
-            self.bests_path.replace(broken)
+            with contextlib.suppress(OSError):  # cannot move it either: leave it be
+                self.bests_path.replace(broken)
             return {}
-        return dict(data.get("targets", {}))
 
     def personal_best(self, target_sha: str) -> float | None:
         entry = self.personal_bests().get(target_sha)
@@ -190,7 +232,11 @@ class RecordStore:
         cannot be read is left out, never changed."""
         bests = self.personal_bests()
         out: list[dict[str, Any]] = []
-        for path in sorted((self.root / "sessions").glob("*.json"), reverse=True):
+        try:
+            paths = sorted((self.root / "sessions").glob("*.json"), reverse=True)
+        except OSError:
+            paths = []
+        for path in paths:
             if len(out) >= limit:
                 break
             try:
@@ -211,13 +257,13 @@ class RecordStore:
         return out
 
     def save(self, record: AttemptRecord) -> SavedRecord:
-        """Write a session record and update the personal best; returns where and the PB."""
+        """Write a session record and update the personal best; returns where and the PB.
+        Where the folder cannot be written, the record waits in ``pending`` (see ``flush``)."""
         stamp = _stamp()
         label = record.target if record.player is None else f"{record.target}-{record.player}"
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", label)[:60] or "target"
         path = self.root / "sessions" / f"{stamp}-{safe}.json"
         stored = record.stored()
-        atomic_write_bytes(path, json.dumps(stored, indent=2).encode())
         bests = self.personal_bests()
         previous = bests.get(record.best_key)
         previous_score = None if previous is None else float(previous["score"])
@@ -225,17 +271,54 @@ class RecordStore:
         new_record = record.outcome.scored_frames > 0 and (
             previous_score is None or score > previous_score
         )
+        best = None
         if new_record:
-            bests[record.best_key] = {
+            best = {
                 "name": record.target,
                 **({} if record.player is None else {"player": record.player}),
                 "score": score,
                 "date": stamp,
                 "record": path.name,
             }
+        self.pending.append(_Pending(path, stored, record.best_key, best))
+        written = self.flush() == 0
+        return SavedRecord(path, previous_score, bool(new_record), written)
+
+    def flush(self) -> int:
+        """Write what is pending, oldest first; returns how many records still wait."""
+        while self.pending:
+            pending = self.pending[0]
+            try:
+                self._write(pending)
+            except OSError as error:
+                if self.warn is not None and not self._warned:
+                    self._warned = True
+                    self.warn(
+                        f"The session record cannot be written to {pending.path.parent} "
+                        f"({error.strerror or error}); it is kept in memory and written when "
+                        "it can be. Free some space or make the folder writable"
+                    )
+                return len(self.pending)
+            self.pending.pop(0)
+        self._warned = False
+        return 0
+
+    def _write(self, pending: _Pending) -> None:
+        atomic_write_bytes(pending.path, json.dumps(pending.stored, indent=2).encode())
+        if pending.best is None:
+            return
+        with locked(self.root / self.LOCK):
+            bests = self._read_bests()  # again, under the lock: another session may have won
+            old = bests.get(pending.best_key)
+            if old is not None and float(old["score"]) >= float(pending.best["score"]):
+                return
+            bests[pending.best_key] = pending.best
             text = json.dumps({"version": 1, "targets": bests}, indent=2, sort_keys=True)
             atomic_write_bytes(self.bests_path, text.encode())
-        return SavedRecord(path, previous_score, bool(new_record))
+
+
+def _is_score(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 100
 
 
 def _date_of(file_name: str) -> str | None:

@@ -95,13 +95,27 @@ class PoseSequence:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> PoseSequence:
-        with np.load(io.BytesIO(data)) as arrays:
-            return cls(
-                arrays["keypoints"].astype(np.float32),
-                arrays["scores"].astype(np.float32),
-                float(arrays["fps"]),
-                (int(arrays["frame_size"][0]), int(arrays["frame_size"][1])),
-            )
+        """The sequence ``to_bytes`` wrote; ValueError for anything else (truncated, empty,
+        other arrays or shapes, values that are not finite), so a cache is never misread."""
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+                keypoints = arrays["keypoints"].astype(np.float32)
+                scores = arrays["scores"].astype(np.float32)
+                fps = float(arrays["fps"])
+                size = arrays["frame_size"]
+                frame_size = (int(size[0]), int(size[1]))
+        except Exception as error:  # zipfile, numpy and key errors alike: not our file
+            raise ValueError(f"not a pose sequence ({error})") from None
+        frames = len(keypoints)
+        if (
+            keypoints.shape != (frames, NUM_KEYPOINTS, 2)
+            or scores.shape != (frames, NUM_KEYPOINTS)
+            or not (np.isfinite(keypoints).all() and np.isfinite(scores).all())
+            or not (np.isfinite(fps) and fps > 0)
+            or min(frame_size) <= 0
+        ):
+            raise ValueError("not a pose sequence (shapes or values)")
+        return cls(keypoints, scores, fps, frame_size)
 
 
 def extract_poses(

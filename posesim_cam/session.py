@@ -342,6 +342,7 @@ class LiveSession:
             self._renderer.stop()
             sys.setswitchinterval(switch_interval)
             self._finish()
+            self.records.flush()  # what could not be written earlier, one more try
             if self.settings.stats_every:
                 print(self.times.line(), file=self.log, flush=True)
         elapsed = time.perf_counter() - started

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,7 +23,13 @@ import numpy as np
 from posesim_cam.config import cache_dir
 from posesim_cam.encoder import Encoder
 from posesim_cam.errors import UserError
-from posesim_cam.files import atomic_write_bytes, file_sha256
+from posesim_cam.files import (
+    atomic_write_bytes,
+    file_sha256,
+    locked,
+    remove_orphans,
+    temporary_prefix,
+)
 from posesim_cam.pose.auto import resolve_backend
 from posesim_cam.pose.registry import create_backend
 from posesim_cam.progress import ProgressFactory, start_bar
@@ -74,6 +82,7 @@ class TargetCache:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        remove_orphans(root)
 
     @classmethod
     def default(cls) -> TargetCache:
@@ -90,17 +99,22 @@ class TargetCache:
         path = self._poses_path(sha, backend)
         try:
             return PoseSequence.from_bytes(path.read_bytes())
-        except (OSError, ValueError, KeyError):
-            return None  # absent or unreadable: recompute
+        except Exception:  # absent, truncated, empty or of another shape: recompute
+            return None
 
     def save_poses(self, sha: str, backend: str, poses: PoseSequence) -> None:
         atomic_write_bytes(self._poses_path(sha, backend), poses.to_bytes())
 
     def load_latents(self, sha: str, backend: str, encoder_version: str) -> np.ndarray | None:
         try:
-            return np.load(self._latents_path(sha, backend, encoder_version))
-        except (OSError, ValueError):
+            latents = np.load(self._latents_path(sha, backend, encoder_version))
+        except Exception:  # absent, truncated or not an array: recompute
             return None
+        if not isinstance(latents, np.ndarray) or latents.ndim != 2 or latents.dtype.kind != "f":
+            return None
+        if not np.isfinite(latents).all():
+            return None
+        return latents
 
     def save_latents(
         self, sha: str, backend: str, encoder_version: str, latents: np.ndarray
@@ -141,7 +155,11 @@ def prepare_video(
             estimator.close()
         cache.save_poses(sha, backend, poses)
     latents = cache.load_latents(sha, backend, encoder.version)
-    if latents is None or len(latents) != len(poses):
+    if (
+        latents is None
+        or len(latents) != len(poses)
+        or latents.shape[1] != encoder.config.latent_dim
+    ):
         latents = embed_sequence(poses, encoder)
         cache.save_latents(sha, backend, encoder.version, latents)
     return Target(name or video.stem, video, sha, poses, latents, encoder.version)
@@ -160,26 +178,41 @@ class TargetLibrary:
     """Named target videos in a folder: ``library.json`` plus a copy of each video.
 
     The library keeps its own copy of each video so that moving or deleting the original never
-    breaks a target.
+    breaks a target. The index is read and rewritten under a lock (``files.locked``), so two
+    processes adding at once both keep their entry; copies are content-addressed and written
+    atomically, and what a killed process left half-written is removed on the next start.
     """
 
     INDEX = "library.json"
+    LOCK = ".library.lock"
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        for folder in (root, root / "videos"):
+            remove_orphans(folder)
 
     def _read(self) -> dict[str, dict]:
         path = self.root / self.INDEX
-        if not path.exists():
-            return {}
         try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError) as error:
+            text = path.read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            return {}
+        except OSError as error:
             raise UserError(
-                f"The target library index {path} cannot be read ({error})",
+                f"The target library index {path} cannot be read ({error.strerror})",
+                "check the folder's permissions, or pass --library DIR",
+            ) from None
+        try:
+            data = json.loads(text)
+            entries = data["targets"]
+            if not isinstance(entries, dict):
+                raise TypeError
+            return {str(name): _check_entry(entry) for name, entry in entries.items()}
+        except (ValueError, KeyError, TypeError):
+            raise UserError(
+                f"The target library index {path} is damaged (not the index posesim-cam writes)",
                 "restore it from a backup, or move it away to start a new library",
             ) from None
-        return dict(data.get("targets", {}))
 
     def _write(self, entries: dict[str, dict]) -> None:
         text = json.dumps({"version": 1, "targets": entries}, indent=2, sort_keys=True)
@@ -202,51 +235,75 @@ class TargetLibrary:
     ) -> tuple[LibraryEntry, bool]:
         """Copy ``video`` into the library under ``name``; returns (entry, whether it changed).
 
-        Adding the same video under the same name again is a no-op; a different video under a
-        taken name is refused unless ``replace``.
+        Adding the same video under the same name again is a no-op (and brings back a copy
+        that went missing); a different video under a taken name is refused unless
+        ``replace``.
         """
         info = probe_video(video)
         name = name or video.stem
         _check_name(name)
         sha = content_hash(video)
-        entries = self._read()
+        file_name = f"videos/{sha}{video.suffix.lower()}"
+        self._refuse_taken(self._read(), name, sha, replace)  # before the lock: fail fast
+        with locked(self.root / self.LOCK):
+            entries = self._read()  # again: another process may have added meanwhile
+            old = entries.get(name)
+            self._refuse_taken(entries, name, sha, replace)
+            # The copy under the lock too, so that no other process's clean-up can drop it
+            # before the index names it.
+            self._copy_in(video, self.root / file_name)
+            if old is not None and old["file"] == file_name:
+                return self.get(name), False  # type: ignore[return-value]
+            entries[name] = {
+                "file": file_name,
+                "sha": sha,
+                "source": str(video.resolve()),
+                "added": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "duration": round(info.duration, 3),
+            }
+            self._write(entries)
+            if old is not None:
+                self._drop_unused(old["file"], entries)
+        return self.get(name), True  # type: ignore[return-value]
+
+    @staticmethod
+    def _refuse_taken(entries: dict[str, dict], name: str, sha: str, replace: bool) -> None:
         old = entries.get(name)
-        if old is not None and old["sha"] == sha and (self.root / old["file"]).exists():
-            return self.get(name), False  # type: ignore[return-value]
-        if old is not None and not replace:
+        if old is not None and old["sha"] != sha and not replace:
             raise UserError(
                 f"A different video is already in the library as {name!r}",
                 "choose another --name, or add --replace to replace it",
             )
-        file_name = f"videos/{sha}{video.suffix.lower()}"
-        destination = self.root / file_name
-        if not destination.exists():
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            temporary = destination.with_name(f".{destination.name}.tmp")
+
+    @staticmethod
+    def _copy_in(video: Path, destination: Path) -> None:
+        """Copy ``video`` to its content-addressed place, atomically (a copy already there
+        with the right size is kept: same hash, same bytes)."""
+        if destination.exists() and destination.stat().st_size == video.stat().st_size:
+            return
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(
+            prefix=temporary_prefix(destination), suffix=".tmp", dir=destination.parent
+        )
+        os.close(fd)
+        try:
             shutil.copyfile(video, temporary)
-            temporary.replace(destination)
-        entries[name] = {
-            "file": file_name,
-            "sha": sha,
-            "source": str(video.resolve()),
-            "added": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "duration": round(info.duration, 3),
-        }
-        self._write(entries)
-        if old is not None and old["file"] != file_name:
-            self._drop_unused(old["file"], entries)
-        return self.get(name), True  # type: ignore[return-value]
+            os.replace(temporary, destination)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
 
     def remove(self, name: str) -> None:
-        entries = self._read()
-        if name not in entries:
-            raise UserError(
-                f"There is no target called {name!r} in the library",
-                "`posesim-cam targets list` shows the names",
-            )
-        old = entries.pop(name)
-        self._write(entries)
-        self._drop_unused(old["file"], entries)
+        with locked(self.root / self.LOCK):
+            entries = self._read()
+            if name not in entries:
+                raise UserError(
+                    f"There is no target called {name!r} in the library",
+                    "`posesim-cam targets list` shows the names",
+                )
+            old = entries.pop(name)
+            self._write(entries)
+            self._drop_unused(old["file"], entries)
 
     def _drop_unused(self, file_name: str, entries: dict[str, dict]) -> None:
         if all(e["file"] != file_name for e in entries.values()):
@@ -256,6 +313,12 @@ class TargetLibrary:
         """(name, video path) for a library name or a video path."""
         entry = self.get(name_or_path)
         if entry is not None:
+            if not entry.video.is_file():
+                raise UserError(
+                    f"The library's copy of {entry.name!r} ({entry.video}) is missing",
+                    f"add the video again: `posesim-cam targets add VIDEO --name "
+                    f"{entry.name!r}` (the same video brings it back)",
+                )
             return entry.name, entry.video
         path = Path(name_or_path).expanduser()
         if path.exists():
@@ -265,6 +328,24 @@ class TargetLibrary:
             f"{name_or_path!r} is neither a target in the library ({names}) nor a video file",
             "give a video path, or add it with `posesim-cam targets add VIDEO --name NAME`",
         )
+
+
+def _check_entry(entry: object) -> dict:
+    """A library index entry as ``add`` writes it; TypeError for anything else."""
+    if not isinstance(entry, dict):
+        raise TypeError
+    file_name, sha = entry.get("file"), entry.get("sha")
+    if not (
+        isinstance(file_name, str) and isinstance(sha, str) and isinstance(entry.get("added"), str)
+    ):
+        raise TypeError
+    # A path from the index never leaves the library folder.
+    if Path(file_name).is_absolute() or ".." in Path(file_name).parts:
+        raise TypeError
+    duration = entry.get("duration", 0.0)
+    if not isinstance(duration, (int, float)) or isinstance(duration, bool):
+        raise TypeError
+    return entry
 
 
 def _check_name(name: str) -> None:

@@ -94,12 +94,27 @@ def test_library_refuses_bad_names_and_non_videos(tmp_path: Path, squats: Path):
     assert library.entries() == []
 
 
-def test_unreadable_library_index_is_a_user_error(tmp_path: Path):
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{ not json",
+        "",
+        "[]",
+        '{"x": 1}',
+        '{"targets": []}',
+        '{"targets": {"dance": 3}}',
+        '{"targets": {"dance": {"file": 5, "sha": "ab", "added": "now"}}}',
+        '{"targets": {"dance": {"file": "../../etc/passwd", "sha": "ab", "added": "now"}}}',
+        '{"targets": {"dance": {"file": "/etc/passwd", "sha": "ab", "added": "now"}}}',
+    ],
+)
+def test_a_damaged_library_index_is_one_sentence_and_left_alone(tmp_path: Path, text: str):
     root = tmp_path / "lib"
     root.mkdir()
-    (root / "library.json").write_text("{ not json")
-    with pytest.raises(UserError, match="cannot be read"):
+    (root / "library.json").write_text(text)
+    with pytest.raises(UserError, match="is damaged .* Restore it from a backup"):
         TargetLibrary(root).entries()
+    assert (root / "library.json").read_text() == text
 
 
 def test_interpolation_between_analysed_frames():

@@ -272,7 +272,7 @@ def _run(options: RunOptions, progress: ProgressFactory | None, log: TextIO) -> 
             Compositor(width, height, options.mirror_display),
             load,
             names,
-            RecordStore(data_dir()),
+            RecordStore(data_dir(), warn=lambda text: print(f"posesim-cam: {text}.", file=log)),
             settings,
             log,
         )
@@ -314,8 +314,10 @@ def format_summary(summary: SessionSummary) -> str:
     if last is None or last.score is None:
         return f"Session ended: {head}; nothing was scored."
     text = f"Session ended: {last.target}: score {last.score:.0f}/100 {last.grade} ({head})"
-    if last.saved is not None:
+    if last.saved is not None and last.saved.written:
         text += f"\nRecord: {last.saved.path}"
+    elif last.saved is not None:
+        text += f"\nRecord: not written ({last.saved.path.parent} cannot be written to)"
     for player in summary.players:
         score = "--" if player["score"] is None else f"{player['score']:.0f}"
         text += f"\n  {player['name']}: {score}/100 {player['grade'] or ''}".rstrip()
