@@ -112,7 +112,7 @@ def test_a_damaged_library_index_is_one_sentence_and_left_alone(tmp_path: Path, 
     root = tmp_path / "lib"
     root.mkdir()
     (root / "library.json").write_text(text)
-    with pytest.raises(UserError, match="is damaged .* Restore it from a backup"):
+    with pytest.raises(UserError, match=r"is damaged .* Restore it from a backup"):
         TargetLibrary(root).entries()
     assert (root / "library.json").read_text() == text
 
