@@ -16,6 +16,8 @@ from pathlib import Path
 # Quieten mediapipe/TF-Lite start-up logging before anything imports it.
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# FFmpeg's own lines ("moov atom not found") would print before our one sentence about the file.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 import click
 

@@ -65,8 +65,9 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
     if path.is_dir():
         raise UserError(f"The config file {path} is a folder", "give the path of a .toml file")
     try:
-        with open(path, "rb") as handle:
-            config = tomllib.load(handle)
+        data = path.read_bytes()
+        # Windows editors start UTF-8 files with a byte-order mark, which TOML does not allow.
+        config = tomllib.loads(data.removeprefix(b"\xef\xbb\xbf").decode("utf-8"))
     except OSError as error:
         raise UserError(
             f"The config file {path} cannot be read ({error.strerror})",

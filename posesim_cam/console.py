@@ -26,7 +26,12 @@ out = Console()
 
 @contextmanager
 def progress_bars() -> Iterator[ProgressFactory]:
-    """Yields a factory: (description, total) -> callback(done) that drives one bar."""
+    """Yields a factory: (description, total) -> callback(done) that drives one bar. Where
+    stderr is no terminal (a log, a pipe, a test) there are no bars: rich would still leave a
+    blank line before the one-sentence error a script reads."""
+    if not err.is_terminal:
+        yield lambda description, total: lambda done: None
+        return
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),

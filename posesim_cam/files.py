@@ -139,6 +139,32 @@ def check_writable(path: Path) -> None:
         raise UserError(f"Cannot write to {path}", "choose a path in a folder you can write to")
 
 
+def check_folder(path: Path, what: str, remedy: str) -> None:
+    """UserError when ``path`` cannot be a folder: it, or the nearest part of it that exists,
+    is a file. (A folder that does not exist yet is fine: it is made when first written.)"""
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        where = "" if probe == path else f" ({probe} is a file)"
+        raise UserError(f"The {what} {path} is not a folder{where}", remedy)
+
+
+def check_not_an_input(output: Path, inputs: list[Path]) -> None:
+    """UserError when ``output`` is one of ``inputs`` (through links too): writing it would
+    destroy a video still being read."""
+    for video in inputs:
+        try:
+            same = output.exists() and video.exists() and os.path.samefile(output, video)
+        except OSError:
+            same = output.resolve() == video.resolve()
+        if same:
+            raise UserError(
+                f"The output {output} is the video {video} being read",
+                "write the output to another path",
+            )
+
+
 def file_sha256(path: Path) -> str:
     """SHA-256 of the file's bytes, as 64 hex digits, read a megabyte at a time."""
     digest = hashlib.sha256()

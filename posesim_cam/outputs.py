@@ -95,12 +95,21 @@ def _close_all(outputs: list[Output]) -> None:
             output.close()
 
 
-def create_outputs(spec: str, width: int, height: int, fps: float, **options: Any) -> list[Output]:
+def create_outputs(
+    spec: str,
+    width: int,
+    height: int,
+    fps: float,
+    warn: Callable[[str], None] | None = None,
+    **options: Any,
+) -> list[Output]:
     """Create every output named in ``spec`` for frames of ``width`` x ``height`` at ``fps``.
 
     Options known to the built-in outputs: ``device`` and ``backend`` (virtualcam),
     ``title`` (preview). If one output cannot be created, those created before it are closed
-    again and the UserError is raised.
+    again and the UserError is raised; with ``warn``, an output that cannot be created beside
+    others is told to ``warn`` and left out instead (no virtual-camera device: the preview and
+    the file go on), and only when none can be created is the first error raised.
 
     Raises:
         UserError: an unknown name, an empty spec, or an output that cannot be created.
@@ -110,12 +119,21 @@ def create_outputs(spec: str, width: int, height: int, fps: float, **options: An
         raise UserError("No output was given", OUTPUTS.remedy.format(names=OUTPUTS.usages()))
     factories = [OUTPUTS.get(name) for name, _ in parts]  # every name checked before opening
     outputs: list[Output] = []
+    failed: list[UserError] = []
     try:
-        for factory, (_, argument) in zip(factories, parts, strict=True):
-            outputs.append(factory(argument, width=width, height=height, fps=fps, **options))
+        for factory, (name, argument) in zip(factories, parts, strict=True):
+            try:
+                outputs.append(factory(argument, width=width, height=height, fps=fps, **options))
+            except UserError as error:
+                if warn is None or len(parts) == 1:
+                    raise
+                failed.append(error)
+                warn(f"{error} The session goes on without the {name} output")
     except BaseException:
         _close_all(outputs)
         raise
+    if not outputs:
+        raise failed[0]
     return outputs
 
 
@@ -281,6 +299,16 @@ class FileOutput:
         self.width = width
         self.height = height
         self.frames_written = 0
+        if self.path.is_dir() or str(path).endswith(("/", "\\")):
+            raise UserError(
+                f"The file output {self.path} is a folder",
+                f"give a file path in it, e.g. file:{self.path / 'session.mp4'}",
+            )
+        if self.path.suffix.lower() not in VIDEO_SUFFIXES:
+            raise UserError(
+                f"The file output {self.path} does not end in a video extension",
+                f"end it in one of {', '.join(sorted(VIDEO_SUFFIXES))}, e.g. file:session.mp4",
+            )
         # Keep the suffix: OpenCV picks the container from it.
         self._temp_path = self.path.with_name(
             f".{self.path.stem}.{uuid.uuid4().hex[:8]}.partial{self.path.suffix or '.mp4'}"
@@ -328,6 +356,9 @@ class FileOutput:
             self._writer.release()
             self._writer = None
         self._temp_path.unlink(missing_ok=True)
+
+
+VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".avi", ".mkv"})
 
 
 class NullOutput:

@@ -123,6 +123,7 @@ class SessionSummary:
             player's record of an attempt, left to right).
         players: with several players, each one's last attempt, left to right (id, name,
             score, grade, frames); empty for one.
+        person_frames: estimated frames in which somebody was found (0: nobody was seen).
     """
 
     frames: int
@@ -135,6 +136,7 @@ class SessionSummary:
     pose_latency_p50_ms: float | None = None
     pose_latency_p95_ms: float | None = None
     players: tuple[dict[str, Any], ...] = field(default=())
+    person_frames: int = 0
 
     @property
     def last(self) -> AttemptRecord | None:
@@ -155,6 +157,7 @@ class SessionSummary:
             "target": None if last is None else last.target,
             "cannot_score": None if last is None else last.cannot_score,
             "frames": self.frames,
+            "person_frames": self.person_frames,
             "fps": self.fps,
             "pose_fps": self.pose_fps,
             "processing_ms_per_frame": self.processing_ms_per_frame,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from posesim_cam.errors import NoPersonError
+from posesim_cam.errors import NoPersonError, UserError
 from posesim_cam.features import PoseFeatures, pose_features
 from posesim_cam.pose.base import Pose, PoseEstimator
 from posesim_cam.progress import ProgressCallback
@@ -175,6 +175,7 @@ def extract_people(
         analysed.append(frame is not None)
         if progress is not None:
             progress(index + 1)
+    check_complete(Path(path), len(analysed), info.frame_count)
     sequences = []
     for track in tracks:
         sequence = PoseSequence.from_poses(track, info.fps, (info.width, info.height))
@@ -182,6 +183,22 @@ def extract_people(
             sequence = interpolate_missing(sequence, np.array(analysed, bool))
         sequences.append(sequence)
     return tuple(sequences)
+
+
+# A container's frame count is an estimate for some formats (variable frame rate): only a file
+# that ends well before it is called cut short.
+COMPLETE_FRACTION = 0.75
+
+
+def check_complete(path: Path, decoded: int, expected: int) -> None:
+    """UserError when a video decodes to far fewer frames than its header promises: a file
+    cut short (an interrupted download or copy), whose header would give a wrong duration."""
+    if expected > 4 and decoded < COMPLETE_FRACTION * expected:
+        raise UserError(
+            f"{path} ends after {decoded} of the {expected} frames its header promises "
+            "(the file is cut short)",
+            "copy, download or export it again",
+        )
 
 
 def interpolate_missing(sequence: PoseSequence, analysed: np.ndarray) -> PoseSequence:

@@ -132,6 +132,7 @@ class LiveSession:
         self.times = StageTimes()
         self.frames = 0  # frames read from the source
         self.poses = 0  # frames whose pose was estimated
+        self.person_frames = 0  # ... and in which somebody was found
         self._pose_seconds = 0.0  # time spent estimating them
         self.attempts: list[AttemptRecord] = []
         self._commands: queue.Queue[Callable[[], None]] = queue.Queue()
@@ -387,6 +388,7 @@ class LiveSession:
     def _score(self, result: PoseResult) -> None:
         """Take in one estimated pose: scored at its own frame's time."""
         self.poses += 1
+        self.person_frames += result.pose is not None or bool(result.poses)
         self._pose = result
         self._pose_rate.tick(time.perf_counter())
         self._pose_seconds += result.seconds
@@ -484,5 +486,6 @@ class LiveSession:
             pose_latency_p50_ms=ms("pose_latency", 50),
             pose_latency_p95_ms=ms("pose_latency", 95),
             attempts=tuple(self.attempts),
+            person_frames=self.person_frames,
             players=() if self._attempt is None else self._attempt.summary(),
         )

@@ -54,7 +54,8 @@ class Setting:
     ``stores`` the name it is kept under where that differs (``library`` fills ``library_dir``);
     ``aliases`` other names accepted for it.
     ``low``/``high`` bound numbers (inclusive); ``choices`` bound CHOICE; ``optional`` lets
-    ``None`` (JSON null) through; ``example`` is the fix shown in the error.
+    ``None`` (JSON null) through; ``empty`` lets blank text through; ``example`` is the fix
+    shown in the error.
     """
 
     name: str
@@ -66,6 +67,7 @@ class Setting:
     example: str = ""
     stores: str = ""
     aliases: tuple[str, ...] = ()
+    empty: bool = True
 
     @property
     def target(self) -> str:
@@ -96,12 +98,14 @@ class Setting:
         return self.check(value, where)
 
     def _fail(self, value: Any, where: str, why: str = "") -> None:
-        shown = _shown(value)
         what = why or f"must be {self._describe()}"
         remedy = (
             f"write e.g. {self._example(where)}" if self.example else f"give {self._describe()}"
         )
-        raise SettingError(f"{where} {what}, not {shown}", remedy)
+        problem = (
+            f"{where} {what}" if what.endswith("empty") else f"{where} {what}, not {_shown(value)}"
+        )
+        raise SettingError(problem, remedy)
 
     def _example(self, where: str) -> str:
         """The example as the user would write it there: ``countdown = 3`` in a config file,
@@ -167,6 +171,8 @@ def _check_text(setting: Setting, value: Any, where: str) -> str:
         setting._fail(value, where, "must be text (in quotes)")
     if len(value) > MAX_TEXT or "\x00" in value:
         setting._fail(value, where, f"must be text of at most {MAX_TEXT} characters")
+    if not setting.empty and not value.strip():
+        setting._fail(value, where, "must not be empty")
     return value
 
 
@@ -176,7 +182,7 @@ def _check_path(setting: Setting, value: Any, where: str) -> Path:
     text = _check_text(setting, value, where)
     if not text.strip():
         setting._fail(value, where, "must be a path, not empty")
-    return Path(text).expanduser()
+    return Path(text.strip()).expanduser()
 
 
 def _check_size(setting: Setting, value: Any, where: str) -> tuple[int, int]:
@@ -201,13 +207,16 @@ def _check_size(setting: Setting, value: Any, where: str) -> tuple[int, int]:
 
 
 def _check_camera(setting: Setting, value: Any, where: str) -> int | str:
-    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+    if isinstance(value, str) and value.strip().lstrip("+-").isdigit() and value.isascii():
         value = int(value.strip())
     if isinstance(value, int) and not isinstance(value, bool):
         if not 0 <= value <= 63:
             setting._fail(value, where, "must be a camera index from 0 to 63")
         return value
-    return _check_text(setting, value, where)
+    text = _check_text(setting, value, where)
+    if not text.strip():
+        setting._fail(value, where, "must be a camera index or a device path, not empty")
+    return text.strip()
 
 
 def _check_choice(setting: Setting, value: Any, where: str) -> str:

@@ -25,6 +25,7 @@ from posesim_cam.encoder import Encoder
 from posesim_cam.errors import UserError
 from posesim_cam.files import (
     atomic_write_bytes,
+    check_folder,
     file_sha256,
     locked,
     remove_orphans,
@@ -81,6 +82,7 @@ class TargetCache:
     """Prepared poses and latents on disk, keyed by content hash, backend and encoder."""
 
     def __init__(self, root: Path) -> None:
+        check_folder(root, "cache folder", "set XDG_CACHE_HOME to a folder you can write to")
         self.root = root
         remove_orphans(root)
 
@@ -187,6 +189,7 @@ class TargetLibrary:
     LOCK = ".library.lock"
 
     def __init__(self, root: Path) -> None:
+        check_folder(root, "target library", "pass --library DIR with a folder, or move the file")
         self.root = root
         for folder in (root, root / "videos"):
             remove_orphans(folder)

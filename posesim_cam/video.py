@@ -50,8 +50,10 @@ def _open(path: Path) -> cv2.VideoCapture:
             f"{path} cannot be read as a video",
             "give an mp4, mov, avi, mkv or webm file that plays in a video player",
         )
-    cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
-    return cap
+    # Open it again rather than seek back to frame 0: the seek fails on a one-frame video (or
+    # an image), which then read as no frames at all.
+    cap.release()
+    return cv2.VideoCapture(str(path))
 
 
 def probe_video(path: str | Path) -> VideoInfo:

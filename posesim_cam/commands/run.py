@@ -26,6 +26,8 @@ from posesim_cam.config import data_dir
 from posesim_cam.control.obs import DEFAULT_TEXT_SOURCE, PASSWORD_ENV, ObsSettings, parse_address
 from posesim_cam.control.server import DEFAULT_CONTROL_PORT
 from posesim_cam.encoder import Encoder
+from posesim_cam.errors import NoPersonError
+from posesim_cam.files import check_not_an_input
 from posesim_cam.hud import Compositor
 from posesim_cam.outputs import create_outputs, output_size
 from posesim_cam.players import PlayerSetup
@@ -35,7 +37,7 @@ from posesim_cam.pose.registry import DEFAULT_BACKEND, create_backend
 from posesim_cam.progress import ProgressFactory
 from posesim_cam.records import RecordStore, SessionSummary
 from posesim_cam.session import LiveSession, LiveSettings
-from posesim_cam.settings import Kind, Setting, check_table
+from posesim_cam.settings import Kind, Setting, check_table, from_environment
 from posesim_cam.targets import Target
 
 
@@ -103,7 +105,7 @@ class RunOptions:
         host, port = parse_address(self.obs)
         password = self.obs_password
         if password is None:
-            password = os.environ.get(PASSWORD_ENV, "")
+            password = from_environment(Setting(PASSWORD_ENV, Kind.TEXT)) or ""
         return ObsSettings(
             host, port, password, self.obs_text, self.obs_media, dict(self.obs_scenes)
         )
@@ -127,8 +129,9 @@ class RunOptions:
         return cls(**values)
 
 
-def _text(name: str, example: str = "", **extra: Any) -> Setting:
-    return Setting(name, Kind.TEXT, example=example or f'{name} = "..."', **extra)
+def _text(name: str, example: str = "", empty: bool = False) -> Setting:
+    """Text; blank only where it means something (``obs_text = ""``: no text source)."""
+    return Setting(name, Kind.TEXT, example=example or f'{name} = "..."', empty=empty)
 
 
 def _flag(name: str) -> Setting:
@@ -161,8 +164,8 @@ RUN_SETTINGS: tuple[Setting, ...] = (
             example="control_port = 8765 (0 turns the API off)"),
     _text("token"),
     _text("obs", 'obs = "localhost:4455"'),
-    _text("obs_password"),
-    _text("obs_text", 'obs_text = "PoseSim Score"'),
+    _text("obs_password", empty=True),
+    _text("obs_text", 'obs_text = "PoseSim Score"', empty=True),
     _text("obs_media", 'obs_media = "PoseSim Target"'),
     Setting("obs_scenes", Kind.TEXT_TABLE,
             example='"Warm-up" = "dance" under [obs.scenes]'),
@@ -214,7 +217,10 @@ def _run(options: RunOptions, progress: ProgressFactory | None, log: TextIO) -> 
     load = LoadedTargets(workspace, encoder)
     if first is not None:
         # Prepared before the camera opens, so the camera is not held during a long preparation.
-        load(first, progress)
+        target = load(first, progress)
+        check_not_overwritten(options.output, [target.video])
+    if options.source:
+        check_not_overwritten(options.output, [Path(options.source)])
 
     # OpenCV's own thread pool would compete with MediaPipe for the cores: the render thread
     # already runs OpenCV beside inference.
@@ -246,6 +252,7 @@ def _run(options: RunOptions, progress: ProgressFactory | None, log: TextIO) -> 
             width,
             height,
             source.fps or 30.0,
+            warn=lambda text: print(f"posesim-cam: {text}.", file=log, flush=True),
             device=options.device,
             backend=options.virtualcam_backend,
         )
@@ -282,7 +289,24 @@ def _run(options: RunOptions, progress: ProgressFactory | None, log: TextIO) -> 
             # A background process is stopped with SIGTERM: end as cleanly as Ctrl-C does.
             previous = signal.signal(signal.SIGTERM, lambda *_: session.stop())
             stack.callback(signal.signal, signal.SIGTERM, previous)
-        return session.run(first)
+        summary = session.run(first)
+    if summary.frames and not summary.person_frames:
+        seen_by = f"in {options.source}" if options.source else "by the camera"
+        raise NoPersonError(
+            f"No person was seen {seen_by} during the whole session, so nothing was scored",
+            "stand where the camera sees your whole body, in good light "
+            "(`posesim-cam pose IMAGE` shows what the pose model finds)",
+        )
+    return summary
+
+
+def check_not_overwritten(spec: str, inputs: list[Path]) -> None:
+    """UserError when a file output of ``spec`` is one of ``inputs`` (the source, the
+    target): writing it would destroy the video being read."""
+    for item in spec.split(","):
+        name, _, argument = item.strip().partition(":")
+        if name.strip().lower() == "file" and argument.strip():
+            check_not_an_input(Path(argument.strip()).expanduser(), inputs)
 
 
 class LoadedTargets:

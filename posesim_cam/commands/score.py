@@ -11,7 +11,7 @@ from pathlib import Path
 from posesim_cam.commands.workspace import Workspace, naming_role
 from posesim_cam.encoder import Encoder
 from posesim_cam.errors import NoPersonError, UserError
-from posesim_cam.files import check_writable
+from posesim_cam.files import check_not_an_input, check_writable
 from posesim_cam.players import PlayerSetup
 from posesim_cam.progress import ProgressFactory
 from posesim_cam.scoring.offline import ScoreResult, compare
@@ -90,8 +90,11 @@ def score_videos(
     options = options or ScoreOptions()
     if options.render is not None:
         check_writable(options.render)
+        check_not_an_input(options.render, [attempt])
     encoder = workspace.encoder()
     prepared_target = _load_target(workspace, target, encoder, progress)
+    if options.render is not None:
+        check_not_an_input(options.render, [prepared_target.video])
     try:
         prepared_attempt = workspace.prepare(attempt, encoder, progress=progress)
     except NoPersonError as error:
