@@ -25,6 +25,23 @@ BROKEN_TRACK = (
     "whole body, in good light"
 )
 
+# An attempt stopped before this much of its target is too short to grade (a tenth of a
+# second of matching poses would be "Perfect" and a personal best): at least a quarter of the
+# target, and at least 3 s of it (all of a target shorter than that).
+MIN_ATTEMPT_FRACTION = 0.25
+MIN_ATTEMPT_SECONDS = 3.0
+
+
+def too_short(position: float, duration: float) -> str | None:
+    """Why an attempt stopped at target time ``position`` cannot be graded, or None."""
+    needed = max(min(MIN_ATTEMPT_SECONDS, duration), MIN_ATTEMPT_FRACTION * duration)
+    if position >= needed:
+        return None
+    return (
+        f"the attempt was too short to grade ({max(position, 0.0):.1f} s of the target's "
+        f"{duration:.1f} s; at least {needed:.1f} s count)"
+    )
+
 
 @dataclass(frozen=True)
 class AttemptSettings:
@@ -113,14 +130,17 @@ class Attempt:
         outcome = self.scorer.summary()
         if outcome.frames == 0:
             return None
+        finished = self.clock.phase(now) == Phase.FINISHED
+        short = None if finished else too_short(self.clock.position(now), self.target.duration)
         record = AttemptRecord(
             target=self.target.name,
             target_sha=self.target.sha,
             encoder=self.encoder.version,
-            finished=self.clock.phase(now) == Phase.FINISHED,
+            finished=finished,
             outcome=outcome,
-            # Most poses formed no body: no score, and nothing that could become a best.
-            cannot_score=BROKEN_TRACK if self.scorer.broken_track else None,
+            # Most poses formed no body, or the attempt was stopped almost at once: no score,
+            # and nothing that could become a best.
+            cannot_score=BROKEN_TRACK if self.scorer.broken_track else short,
             player=self.player,
         )
         if save and record.cannot_score is None and outcome.scored_frames > 0:

@@ -8,7 +8,7 @@ thread only. Imports ``attempt``, ``players`` and the HUD's state.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from posesim_cam.attempt import Attempt, AttemptSettings
 from posesim_cam.clock import Phase, TargetClock
@@ -82,6 +82,15 @@ class Round:
 
     def frame_index(self, now: float) -> int:
         return self.first.frame_index(now)
+
+    def end_time(self, now: float, frame_interval: float) -> float:
+        """When the round ends if its source ends at ``now``: a source whose last frame is
+        the target's last (within 1.5 frames) played it to the end, so it finishes then."""
+        clock = self.clock
+        left = clock.duration - clock.position(now)
+        if clock.phase(now) == Phase.PLAYING and left <= 1.5 * frame_interval:
+            return now + left
+        return now
 
     def live_score(self, phase: Phase) -> float | None:
         return self.first.live_score(phase)
@@ -192,3 +201,30 @@ class Round:
     def close(self) -> None:
         for attempt in self.attempts:
             attempt.close()
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    """How a live session behaves.
+
+    Attributes:
+        countdown, mirror, max_lag: how each attempt is scored (``attempt.AttemptSettings``).
+        stats_every: print per-stage timings every this many seconds (0 = never).
+        drop_frames: render only the newest frame (cameras) instead of every frame (files).
+        players: how many play at once (``players.PlayerSetup``).
+        pose_every_frame: estimate every frame's pose before its picture (a file processed
+            as fast as it goes) instead of the newest frame beside the picture (cameras,
+            paced files).
+    """
+
+    countdown: float = 3.0
+    mirror: bool = True
+    max_lag: float = 2.0
+    stats_every: float = 0.0
+    drop_frames: bool = True
+    pose_every_frame: bool = False
+    players: PlayerSetup = field(default_factory=PlayerSetup)
+
+    @property
+    def attempt(self) -> AttemptSettings:
+        return AttemptSettings(self.countdown, self.mirror, self.max_lag)

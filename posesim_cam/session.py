@@ -21,10 +21,9 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TextIO
 
-from posesim_cam.attempt import AttemptSettings
 from posesim_cam.capture import Frame, FrameSource
 from posesim_cam.clock import Phase
 from posesim_cam.control.controls import Joint, Status
@@ -41,10 +40,9 @@ from posesim_cam.pipeline import (
     StageTimes,
     estimate,
 )
-from posesim_cam.players import PlayerSetup
 from posesim_cam.pose.base import Pose, PoseEstimator
 from posesim_cam.records import AttemptRecord, RecordStore, SessionSummary
-from posesim_cam.round import Round
+from posesim_cam.round import LiveSettings, Round
 from posesim_cam.scoring.outcome import grade
 from posesim_cam.targets import Target
 
@@ -57,36 +55,10 @@ REWIND_SECONDS = 1.0
 # A pose older than this (seconds behind the picture) is not drawn: the skeleton would trail
 # the person visibly, and nobody may be there any more.
 STALE_POSE_SECONDS = 0.5
+SUMMARY_HOLD_SECONDS = 2.0  # a file source that ends with the target: its card, this long
 # A target selection waits this long for its target in the session thread; longer (a new video
 # being prepared) and the picture goes on while it loads.
 INSTANT_LOAD_SECONDS = 0.05
-
-
-@dataclass(frozen=True)
-class LiveSettings:
-    """How a live session behaves.
-
-    Attributes:
-        countdown, mirror, max_lag: how each attempt is scored (``attempt.AttemptSettings``).
-        stats_every: print per-stage timings every this many seconds (0 = never).
-        drop_frames: render only the newest frame (cameras) instead of every frame (files).
-        players: how many play at once (``players.PlayerSetup``).
-        pose_every_frame: estimate every frame's pose before its picture (a file processed
-            as fast as it goes) instead of the newest frame beside the picture (cameras,
-            paced files).
-    """
-
-    countdown: float = 3.0
-    mirror: bool = True
-    max_lag: float = 2.0
-    stats_every: float = 0.0
-    drop_frames: bool = True
-    pose_every_frame: bool = False
-    players: PlayerSetup = field(default_factory=PlayerSetup)
-
-    @property
-    def attempt(self) -> AttemptSettings:
-        return AttemptSettings(self.countdown, self.mirror, self.max_lag)
 
 
 class LiveSession:
@@ -312,6 +284,7 @@ class LiveSession:
             self._worker.start()
         started = time.perf_counter()
         last_stats = time.monotonic()
+        last: Frame | None = None
         try:
             while not self._stop.is_set():
                 self._apply_commands()
@@ -319,6 +292,7 @@ class LiveSession:
                 if frame is None:
                     if self.source.ended:
                         self._drain_poses()
+                        self._end_of_source(last)
                         break
                     self._collect_poses()
                     if getattr(self.source, "lost", False):
@@ -326,6 +300,7 @@ class LiveSession:
                         self._renderer.submit(RenderJob(None, HudState(phase=Phase.CAMERA_LOST)))
                     continue
                 self._process(frame)
+                last = frame
                 self._renderer.raise_error()
                 if (
                     self.settings.stats_every
@@ -374,6 +349,17 @@ class LiveSession:
             self._worker.offer(frame)
             self._collect_poses()
         self._show(frame)
+
+    def _end_of_source(self, last: Frame | None) -> None:
+        """A file that ends with the target's last frame finishes it: its summary card is
+        shown (and recorded in a file output) on the last picture for a moment."""
+        attempt = self._attempt
+        if attempt is None or last is None:
+            return
+        self._now = attempt.end_time(self._now, 1.0 / (self.source.fps or 30.0))
+        if attempt.phase(self._now) == Phase.FINISHED:
+            for _ in range(round(SUMMARY_HOLD_SECONDS * (self.source.fps or 30.0))):
+                self._show(replace(last, timestamp=self._now))
 
     def _drain_poses(self) -> None:
         """Score the pose still being estimated when the source ends (its last frames)."""

@@ -77,7 +77,8 @@ def test_virtualcam_backend_failure_becomes_user_error(fake_backend: type[FakeBa
     pyvirtualcam.register_backend("fake", FailingBackend)
     with pytest.raises(UserError, match="no device for you") as info:
         VirtualCamOutput(64, 48, 30.0)
-    assert info.value.remedy == virtualcam_remedy()
+    remedy = virtualcam_remedy()
+    assert info.value.remedy == remedy[:1].upper() + remedy[1:]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the v4l2loopback backend")

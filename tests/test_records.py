@@ -72,8 +72,8 @@ def test_the_session_summary_is_the_run_json():
     )
     data = summary.to_dict()
     assert list(data) == [
-        "score", "grade", "target", "cannot_score", "frames", "fps", "pose_fps",
-        "processing_ms_per_frame", "latency_ms", "pose_latency_ms", "attempts",
+        "score", "grade", "target", "cannot_score", "frames", "person_frames", "fps",
+        "pose_fps", "processing_ms_per_frame", "latency_ms", "pose_latency_ms", "attempts",
     ]  # fmt: skip
     assert data["score"] == 87.46 and data["target"] == "squats / rep"
     assert data["fps"] == 29.5 and data["pose_fps"] == 14.5

@@ -6,6 +6,7 @@ Imports ``settings``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -13,6 +14,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from posesim_cam.settings import Setting, SettingError, check_table, check_text_table
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class ApiError(Exception):
@@ -27,7 +30,10 @@ class ApiError(Exception):
 def error_response(
     status: int, message: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status, headers=headers)
+    # A client's text echoed in a message (a path, a name) stays one line: control characters
+    # are shown escaped, never as line breaks a log or a terminal would act on.
+    shown = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", message)
+    return JSONResponse({"error": shown}, status_code=status, headers=headers)
 
 
 async def json_object(request: Request, required: bool = True) -> dict[str, Any]:
