@@ -143,7 +143,7 @@ def hostile_requests(rng: random.Random, count: int) -> Iterator[bytes]:
     tricks = ["/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "//status", "/status/..",
               "/library/..%2f..%2fetc%2fpasswd", "/static/../../pyproject.toml",
               "/static/%2e%2e/server.py", "/" + "a" * 5000, "/library/%00", "/nothing",
-              "/static/", "/status?x=" + "%" * 100]  # fmt: skip
+              "/static/", "/targets/" + "%" * 100]  # fmt: skip
     values = [None, True, 0, -1, 2**70, 1.5, "", "x" * 300, [], {}, [1, {"a": None}], "\u202e"]
     for index in range(count):
         kind = index % 10
@@ -153,11 +153,7 @@ def hostile_requests(rng: random.Random, count: int) -> Iterator[bytes]:
             yield http("POST", rng.choice(["/target", "/hud", "/library"]), junk)
         elif kind == 1:  # wrong types
             field = rng.choice(["name", "index", "step", "visible", "path", "replace"])
-            body = {field: rng.choice(values)}
-            if rng.random() < 0.5:
-                body[rng.choice(["colour", "name", "step"])] = rng.choice(values)
-            if body.get("name") == "x" * 300 or isinstance(body.get("name"), str):
-                body["index"] = "not with a name"  # a string name alone would be a 404
+            body = {field: rng.choice(values), "colour": rng.choice(values)}  # never valid
             yield http("POST", rng.choice(["/target", "/hud"]), json.dumps(body).encode())
         elif kind == 2:  # unknown methods
             method = rng.choice(["PUT", "PATCH", "TRACE", "DELETE", "FOO", "PROPFIND"])
@@ -211,7 +207,7 @@ def test_ten_thousand_hostile_requests_get_only_4xx_and_the_loop_keeps_sending(l
     statuses: dict[int, int] = {}
     sent_at_start, started = output.frames_sent, time.monotonic()
     sent_marks = [sent_at_start]
-    for index, raw in enumerate(hostile_requests(rng, 10_200)):
+    for index, raw in enumerate(hostile_requests(rng, 11_000)):
         try:
             answer = exchange(server.port, raw)
         except ConnectionResetError:
