@@ -216,6 +216,11 @@ class LiveSession:
                 self._loaded = self.load_target(name)
             except UserError as error:
                 self._loaded = error
+            except Exception as error:  # a damaged file the checks missed: the same, told
+                self._loaded = UserError(
+                    f"The target {name!r} could not be loaded ({type(error).__name__}: {error})",
+                    "the current target goes on; check that its video plays, or add it again",
+                )
 
         self._loaded, self._loading_name = None, name
         self._loading = threading.Thread(target=load, name="load target", daemon=True)

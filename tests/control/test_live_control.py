@@ -219,3 +219,19 @@ def test_the_console_stream_is_heard_while_mediapipe_mutes_stderr():
     )
     assert "heard: the console stream" in result.stderr
     assert "lost:" not in result.stderr  # the mute is real: without the stream it is gone
+
+
+def test_a_damaged_target_is_one_sentence_and_the_current_one_goes_on(live):
+    server, session, _ = live
+    session.log = io.StringIO()
+    library = LIBRARIES[-1]
+    squats = next(e for e in Workspace(library_dir=library).library.entries() if e.name == "squats")
+    squats.video.write_bytes(squats.video.read_bytes()[:5000])  # cut short: no index, no frames
+    before = session.frames
+    assert request(server, "POST", "/target", {"name": "squats"})[0] == 200
+    assert wait_until(lambda: "could not be" in session.log.getvalue()
+                      or "cannot be read" in session.log.getvalue(), 30)  # fmt: skip
+    message = session.log.getvalue().strip()
+    assert message.count("\n") == 0 and ("squats" in message or "cannot be read" in message)
+    assert session.status().target == "dance"
+    assert wait_until(lambda: session.frames > before + 10, 10)  # the loop went on
