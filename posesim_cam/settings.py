@@ -54,8 +54,8 @@ class Setting:
     ``stores`` the name it is kept under where that differs (``library`` fills ``library_dir``);
     ``aliases`` other names accepted for it.
     ``low``/``high`` bound numbers (inclusive); ``choices`` bound CHOICE; ``optional`` lets
-    ``None`` (JSON null) through; ``empty`` lets blank text through; ``example`` is the fix
-    shown in the error.
+    ``None`` (JSON null) through; ``empty`` lets blank text through; ``secret`` keeps the value
+    out of the error (passwords, tokens); ``example`` is the fix shown in the error.
     """
 
     name: str
@@ -68,6 +68,7 @@ class Setting:
     stores: str = ""
     aliases: tuple[str, ...] = ()
     empty: bool = True
+    secret: bool = False
 
     @property
     def target(self) -> str:

@@ -128,3 +128,22 @@ def test_ffmpeg_says_nothing_before_the_one_sentence(tmp_path: Path):
     result = cli("pose", str(fake))
     assert_user_error(result, "cannot be read as a video")
     assert result.stderr.count("\n") == 1, result.stderr
+
+
+def test_passwords_and_tokens_never_reach_the_console_or_the_json(testdata: Path, tmp_path: Path):
+    squats = str(testdata / "video" / "squats_1person_5fps.mp4")
+    password, token = "obs-secret-pw-4711", "control-secret-token-0815"
+    # OBS is not there (a closed port): the link says so, in a line of its own.
+    result = cli("run", "--source", squats, "--target", squats, "--output", "null", "--json",
+                 "--control-port", "0", "--obs", "127.0.0.1:9", "--obs-password", password,
+                 "--token", token)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    for secret in (password, token):
+        assert secret not in result.stdout and secret not in result.stderr
+    wrong = cli("run", "--output", "null", "--token", "short")
+    assert "short" not in wrong.stderr.replace("too short", "")
+    config = tmp_path / "config.toml"
+    config.write_text(f'[run]\nobs_password = 5\ntoken = "{token}"\n')
+    typed = cli("run", "--config", str(config), "--output", "null")
+    assert_user_error(typed, "obs_password in the config file's [run] table must be text")
+    assert token not in typed.stderr

@@ -252,3 +252,10 @@ def test_command_line_numbers_are_checked_before_anything_starts():
         result = cli("run", "--output", "null", *args)
         assert_user_error(result, phrase)
         assert result.stderr.count("\n") == 1, result.stderr
+
+
+def test_a_secret_never_appears_in_its_error():
+    password = next(s for s in RUN_SETTINGS if s.name == "obs_password")
+    with pytest.raises(SettingError) as caught:
+        password.check("p4ss" * 2000, "obs_password in the config file's [run] table")
+    assert "p4ss" not in str(caught.value) and "at most 4096 characters" in str(caught.value)

@@ -105,7 +105,7 @@ class RunOptions:
         host, port = parse_address(self.obs)
         password = self.obs_password
         if password is None:
-            password = from_environment(Setting(PASSWORD_ENV, Kind.TEXT)) or ""
+            password = from_environment(Setting(PASSWORD_ENV, Kind.TEXT, secret=True)) or ""
         return ObsSettings(
             host, port, password, self.obs_text, self.obs_media, dict(self.obs_scenes)
         )
@@ -129,9 +129,11 @@ class RunOptions:
         return cls(**values)
 
 
-def _text(name: str, example: str = "", empty: bool = False) -> Setting:
+def _text(name: str, example: str = "", empty: bool = False, secret: bool = False) -> Setting:
     """Text; blank only where it means something (``obs_text = ""``: no text source)."""
-    return Setting(name, Kind.TEXT, example=example or f'{name} = "..."', empty=empty)
+    return Setting(
+        name, Kind.TEXT, example=example or f'{name} = "..."', empty=empty, secret=secret
+    )
 
 
 def _flag(name: str) -> Setting:
@@ -162,9 +164,9 @@ RUN_SETTINGS: tuple[Setting, ...] = (
     _text("virtualcam_backend", 'virtualcam_backend = "v4l2loopback"'),
     Setting("control_port", Kind.INTEGER, 0, 65535,
             example="control_port = 8765 (0 turns the API off)"),
-    _text("token"),
+    _text("token", secret=True),
     _text("obs", 'obs = "localhost:4455"'),
-    _text("obs_password", empty=True),
+    _text("obs_password", empty=True, secret=True),
     _text("obs_text", 'obs_text = "PoseSim Score"', empty=True),
     _text("obs_media", 'obs_media = "PoseSim Target"'),
     Setting("obs_scenes", Kind.TEXT_TABLE,
