@@ -103,9 +103,8 @@ class Setting:
         remedy = (
             f"write e.g. {self._example(where)}" if self.example else f"give {self._describe()}"
         )
-        problem = (
-            f"{where} {what}" if what.endswith("empty") else f"{where} {what}, not {_shown(value)}"
-        )
+        hide = what.endswith("empty") or (self.secret and isinstance(value, str))
+        problem = f"{where} {what}" if hide else f"{where} {what}, not {_shown(value)}"
         raise SettingError(problem, remedy)
 
     def _example(self, where: str) -> str:
