@@ -17,6 +17,7 @@ import json
 import queue
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 
 try:
@@ -25,6 +26,7 @@ except ImportError:  # imported by tests and tools outside OBS
     obs = None
 
 DEFAULT_API_URL = "http://127.0.0.1:8765"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 TIMEOUT = 2.0  # seconds for one HTTP request
 POLL_SECONDS = 3.0  # how often the worker refreshes the status line while idle
 
@@ -48,14 +50,41 @@ class ApiError(Exception):
     """A request that did not succeed, with the sentence for the status line."""
 
 
+def settings_problem(url: str, token: str) -> str | None:
+    """What is wrong with the script's settings, in one sentence (None: nothing). The token
+    goes only to posesim-cam on this machine, so only a loopback URL is taken; the token
+    itself is never repeated (OBS's Script Log may be shared)."""
+    parsed = urllib.parse.urlsplit(url or DEFAULT_API_URL)
+    try:
+        port = parsed.port
+    except ValueError:
+        port = -1
+    if (
+        parsed.scheme != "http"
+        or parsed.hostname not in LOOPBACK_HOSTS
+        or port == -1
+        or parsed.path not in ("", "/")
+        or parsed.query
+        or parsed.username
+    ):
+        return f"the API URL must be {DEFAULT_API_URL} or another port on 127.0.0.1 or localhost"
+    token = token.strip()
+    if token and (not token.isascii() or not token.isprintable() or " " in token):
+        return "the token holds characters a token never has: paste `posesim-cam token`'s output"
+    return None
+
+
 class Api:
     """The few calls the script makes to the control API."""
 
     def __init__(self, url: str, token: str) -> None:
         self.url = (url or DEFAULT_API_URL).rstrip("/")
         self.token = token.strip()
+        self.problem = settings_problem(url, token)
 
     def call(self, method: str, path: str, body: dict | None = None) -> dict:
+        if self.problem is not None:
+            raise ApiError(self.problem)
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.url + path, data=data, method=method)
         request.add_header("Authorization", "Bearer " + self.token)
@@ -162,7 +191,7 @@ class Worker:
             except ApiError as error:
                 line = str(error)
             except Exception as error:  # never let the worker die: OBS would lose its hotkeys
-                line = f"error: {error!r}"
+                line = f"error: {type(error).__name__}"  # its text could hold the token
             if action[0] not in ("refresh", "status") or line != self.status_line:
                 print(f"posesim-cam {action[0]}: {line}")  # OBS's Script Log
             self.status_line = line

@@ -112,3 +112,27 @@ def test_the_script_never_sends_the_token_through_a_proxy(served, monkeypatch):
     monkeypatch.setenv("no_proxy", "")
     script = load_script()
     assert script.Api(server.url, TOKEN).status()["target"] == "dance"
+
+
+@pytest.mark.parametrize(
+    ("url", "token", "phrase"),
+    [
+        ("http://evil.example:8765", TOKEN, "the API URL must be"),
+        ("https://127.0.0.1:8765", TOKEN, "the API URL must be"),
+        ("ftp://127.0.0.1", TOKEN, "the API URL must be"),
+        ("http://127.0.0.1:notaport", TOKEN, "the API URL must be"),
+        ("http://user:pw@127.0.0.1:8765", TOKEN, "the API URL must be"),
+        ("http://127.0.0.1:8765/x?y", TOKEN, "the API URL must be"),
+        ("http://127.0.0.1:8765", "tök-secret-ünicode", "holds characters"),
+        ("http://127.0.0.1:8765", "secret with spaces", "holds characters"),
+    ],
+)
+def test_bad_script_settings_are_one_sentence_and_send_nothing(url: str, token: str, phrase: str):
+    script = load_script()
+    api = script.Api(url, token)
+    with pytest.raises(script.ApiError) as caught:
+        api.status()
+    message = str(caught.value)
+    assert phrase in message and token not in message and "secret" not in message
+    assert script.settings_problem("http://localhost:9000", TOKEN) is None
+    assert script.settings_problem("", TOKEN) is None  # the default URL
