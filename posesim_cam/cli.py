@@ -435,7 +435,7 @@ data_option = click.option(
     help="v2: motion capture from random cameras; v1: the seed's real-pose encoder.",
 )
 @click.option("--seed", default=0, show_default=True, help="Random seed.")
-@click.option("--steps", default=None, type=int, help="Training steps.")
+@click.option("--steps", default=None, type=click.IntRange(1, 10_000_000), help="Training steps.")
 @data_option
 @backend_option
 def train(

@@ -197,12 +197,17 @@ def load_encoder(path: str | Path | None = None) -> Encoder:
     """Load an encoder file; a missing, foreign or newer-format file raises UserError."""
     import torch
 
+    given = path is not None
     path = Path(path) if path is not None else default_model_path()
+    if path.is_dir():
+        raise UserError(f"The encoder model {path} is a folder", "give the path of a .pt file")
     if not path.is_file():
-        raise UserError(
-            f"The encoder model {path} does not exist",
-            "reinstall posesim-cam, or train one with `posesim-cam train`",
+        remedy = (
+            "check the --model path, or leave it out to use the encoder that ships"
+            if given
+            else "reinstall posesim-cam (its shipped encoder is missing)"
         )
+        raise UserError(f"The encoder model {path} does not exist", remedy)
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception:
