@@ -123,7 +123,8 @@ class SessionSummary:
             player's record of an attempt, left to right).
         players: with several players, each one's last attempt, left to right (id, name,
             score, grade, frames); empty for one.
-        person_frames: estimated frames in which somebody was found (0: nobody was seen).
+        pose_frames: frames whose pose was estimated; person_frames: those in which somebody
+            was found (0: nobody was seen).
     """
 
     frames: int
@@ -136,6 +137,7 @@ class SessionSummary:
     pose_latency_p50_ms: float | None = None
     pose_latency_p95_ms: float | None = None
     players: tuple[dict[str, Any], ...] = field(default=())
+    pose_frames: int = 0
     person_frames: int = 0
 
     @property

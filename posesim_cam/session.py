@@ -290,6 +290,7 @@ class LiveSession:
         started = time.perf_counter()
         last_stats = time.monotonic()
         last: Frame | None = None
+        held = (0, 0.0)  # the end card's pictures and seconds, left out of the rates
         try:
             while not self._stop.is_set():
                 self._apply_commands()
@@ -297,7 +298,7 @@ class LiveSession:
                 if frame is None:
                     if self.source.ended:
                         self._drain_poses()
-                        self._end_of_source(last)
+                        held = self._end_of_source(last)
                         break
                     self._collect_poses()
                     if getattr(self.source, "lost", False):
@@ -326,8 +327,8 @@ class LiveSession:
             self.records.flush()  # what could not be written earlier, one more try
             if self.settings.stats_every:
                 print(self.times.line(), file=self.log, flush=True)
-        elapsed = time.perf_counter() - started
-        return self._session_summary(elapsed, self._renderer.sent - sent_before)
+        elapsed = time.perf_counter() - started - held[1]
+        return self._session_summary(elapsed, max(self._renderer.sent - sent_before - held[0], 0))
 
     def _apply_commands(self) -> None:
         """Apply the commands queued so far, not those that arrive meanwhile: however fast
@@ -355,16 +356,24 @@ class LiveSession:
             self._collect_poses()
         self._show(frame)
 
-    def _end_of_source(self, last: Frame | None) -> None:
+    def _end_of_source(self, last: Frame | None) -> tuple[int, float]:
         """A file that ends with the target's last frame finishes it: its summary card is
-        shown (and recorded in a file output) on the last picture for a moment."""
-        attempt = self._attempt
+        shown on the last picture for SUMMARY_HOLD_SECONDS (in real time where the file is
+        paced; at once into a file processed as fast as it goes). Returns the pictures and
+        seconds that took."""
+        attempt, fps = self._attempt, self.source.fps or 30.0
         if attempt is None or last is None:
-            return
-        self._now = attempt.end_time(self._now, 1.0 / (self.source.fps or 30.0))
-        if attempt.phase(self._now) == Phase.FINISHED:
-            for _ in range(round(SUMMARY_HOLD_SECONDS * (self.source.fps or 30.0))):
-                self._show(replace(last, timestamp=self._now))
+            return 0, 0.0
+        self._now = attempt.end_time(self._now, 1.0 / fps)
+        if attempt.phase(self._now) != Phase.FINISHED:
+            return 0, 0.0
+        began, count = time.perf_counter(), round(SUMMARY_HOLD_SECONDS * fps)
+        for index in range(count):
+            if not self.settings.pose_every_frame:
+                time.sleep(max(began + index / fps - time.perf_counter(), 0.0))
+            # A picture made now, not a late one: it stays out of the latency percentiles' tail.
+            self._show(replace(last, timestamp=self._now, captured_at=time.monotonic()))
+        return count, time.perf_counter() - began
 
     def _drain_poses(self) -> None:
         """Score the pose still being estimated when the source ends (its last frames)."""
@@ -477,6 +486,7 @@ class LiveSession:
             pose_latency_p50_ms=ms("pose_latency", 50),
             pose_latency_p95_ms=ms("pose_latency", 95),
             attempts=tuple(self.attempts),
+            pose_frames=self.poses,
             person_frames=self.person_frames,
             players=() if self._attempt is None else self._attempt.summary(),
         )

@@ -91,7 +91,7 @@ def test_newer_format_is_refused_with_a_remedy(tmp_path: Path):
     payload = torch.load(path, weights_only=True)
     payload["format_version"] = 99
     torch.save(payload, path)
-    with pytest.raises(UserError, match=r"format version 99.*upgrade posesim-cam"):
+    with pytest.raises(UserError, match=r"format version 99.*Upgrade posesim-cam"):
         load_encoder(path)
 
 

@@ -102,18 +102,18 @@ def test_a_video_cut_short_is_one_sentence(testdata: Path, tmp_path: Path):
     # An AVI (its header first, its index last) still opens when cut short; its header then
     # promises frames it does not hold.
     source = testdata / "video" / "dance_1person_30fps.mp4"
-    faststart = tmp_path / "faststart.mp4"
+    whole = tmp_path / "whole.avi"
     capture = cv2.VideoCapture(str(source))
     ok, frame = capture.read()
     writer = cv2.VideoWriter(
-        str(faststart), cv2.VideoWriter_fourcc(*"MJPG"), 30, frame.shape[1::-1]
+        str(whole), cv2.VideoWriter_fourcc(*"MJPG"), 30, frame.shape[1::-1]
     )
     while ok:
         writer.write(frame)
         ok, frame = capture.read()
     writer.release()
     cut = tmp_path / "cut.avi"
-    data = faststart.read_bytes()
+    data = whole.read_bytes()
     cut.write_bytes(data[: len(data) // 3])
     result = cli("targets", "add", str(cut), "--library", str(tmp_path / "lib"))
     assert_user_error(result, "is cut short", "Copy, download or export it again")

@@ -21,7 +21,7 @@ def test_lookup_registration_and_the_unknown_name_error():
     assert registry.names() == ["a", "b"] and registry.usages() == "a:ARG, b"
     with pytest.raises(UserError, match="There is no widget called 'c'") as info:
         registry.get("c")
-    assert info.value.remedy == "choose one of: a:ARG, b"
+    assert info.value.remedy == "Choose one of: a:ARG, b"
     registry.register("b", 3)  # a later registration replaces an earlier one
     assert registry.get("b") == 3
 
@@ -40,7 +40,7 @@ def test_a_copy_is_independent():
     copy = registry.copy()
     copy.register("b", 2)
     assert registry.names() == ["a"] and copy.names() == ["a", "b"]
-    assert copy.unknown("z").remedy == "use a, b"
+    assert copy.unknown("z").remedy == "Use a, b"
 
 
 def test_the_three_kinds_share_the_shape():

@@ -292,7 +292,7 @@ def _run(options: RunOptions, progress: ProgressFactory | None, log: TextIO) -> 
             previous = signal.signal(signal.SIGTERM, lambda *_: session.stop())
             stack.callback(signal.signal, signal.SIGTERM, previous)
         summary = session.run(first)
-    if summary.frames and not summary.person_frames:
+    if summary.pose_frames >= NOBODY_AFTER_POSES and not summary.person_frames:
         seen_by = f"in {options.source}" if options.source else "by the camera"
         raise NoPersonError(
             f"No person was seen {seen_by} during the whole session, so nothing was scored",
@@ -300,6 +300,11 @@ def _run(options: RunOptions, progress: ProgressFactory | None, log: TextIO) -> 
             "(`posesim-cam pose IMAGE` shows what the pose model finds)",
         )
     return summary
+
+
+# A session ended before this many poses were estimated (stopped at once) says nothing about
+# whether anybody was there.
+NOBODY_AFTER_POSES = 15
 
 
 def check_not_overwritten(spec: str, inputs: list[Path]) -> None:

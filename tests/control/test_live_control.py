@@ -198,9 +198,10 @@ def test_what_the_link_says_while_mediapipe_starts_is_not_lost(testdata: Path, t
         "run", "--source", str(empty), "--realtime", "--target", squats, "--output", "null",
         "--obs", f"127.0.0.1:{bind_free_port()}", "--no-control",
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr
     assert "OBS is not reachable at 127.0.0.1:" in result.stderr
     assert "Traceback" not in result.stderr
+    # Nobody in the room the whole time: the session's last word says so (exit 2).
+    assert result.returncode == 2 and "No person was seen" in result.stderr.splitlines()[-1]
 
 
 def test_the_console_stream_is_heard_while_mediapipe_mutes_stderr():

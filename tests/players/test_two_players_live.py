@@ -31,9 +31,12 @@ def test_each_player_is_scored_on_their_own(two_players: Path, testdata: Path):
 @pytest.mark.parametrize(
     ("options", "phrase"),
     [
-        (["--players", "0"], "--players 0 is not a number of players"),
-        (["--players", "5"], "--players 5 is not a number of players"),
-        (["--players", "2", "--split-at", "1.5"], "--split-at 1.5 puts the line outside"),
+        (["--players", "0"], "--players must be a whole number from 1 to 4, not 0"),
+        (["--players", "5"], "--players must be a whole number from 1 to 4, not 5"),
+        (
+            ["--players", "2", "--split-at", "1.5"],
+            "--split-at must be a number from 0.01 to 0.99, not 1.5",
+        ),
         (["--players", "2", "--player-names", "A,B,C"], "gives 3 names for 2 players"),
     ],
 )
