@@ -105,9 +105,7 @@ def test_a_video_cut_short_is_one_sentence(testdata: Path, tmp_path: Path):
     whole = tmp_path / "whole.avi"
     capture = cv2.VideoCapture(str(source))
     ok, frame = capture.read()
-    writer = cv2.VideoWriter(
-        str(whole), cv2.VideoWriter_fourcc(*"MJPG"), 30, frame.shape[1::-1]
-    )
+    writer = cv2.VideoWriter(str(whole), cv2.VideoWriter_fourcc(*"MJPG"), 30, frame.shape[1::-1])
     while ok:
         writer.write(frame)
         ok, frame = capture.read()
