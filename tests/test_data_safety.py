@@ -280,3 +280,29 @@ def test_a_lost_library_copy_is_named_and_adding_the_video_again_brings_it_back(
         library.resolve("squats")
     again, _ = library.add(squats, "squats")  # not "a different video"
     assert again.video.is_file() and library.resolve("squats")[1] == again.video
+
+
+def test_a_full_disk_keeps_the_record_in_memory_and_writes_it_when_space_is_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import errno
+
+    import posesim_cam.records as records_module
+
+    real_write = records_module.atomic_write_bytes
+    full = {"disk": True}
+
+    def write(path: Path, data: bytes, mode: int | None = None) -> None:
+        if full["disk"]:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        real_write(path, data, mode)
+
+    monkeypatch.setattr(records_module, "atomic_write_bytes", write)
+    said: list[str] = []
+    store = RecordStore(tmp_path, warn=said.append)
+    saved = store.save(record())
+    assert not saved.written and said and "No space left on device" in said[0]
+    full["disk"] = False
+    later = store.save(record(outcome=record().outcome))  # the next attempt writes both
+    assert later.written and not store.pending
+    assert len(list((tmp_path / "sessions").glob("*.json"))) == 2
