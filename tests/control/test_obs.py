@@ -173,12 +173,14 @@ def test_a_media_source_drives_the_target_clock(studio):
         # The Media Source plays a copy of the dance video: that target is chosen by content.
         assert wait_until(lambda: api.status().get("target") == "dance"), (api.status(), log)
         assert wait_until(lambda: api.status().get("state") == "playing"), api.status()
-        obs_call(
-            obs,
-            "TriggerMediaInputAction",
-            inputName="PoseSim Target",
-            mediaAction="OBS_WEBSOCKET_MEDIA_INPUT_ACTION_PAUSE",
-        )
+        # The clip is 4 s: from its start, so that a loaded machine pauses it before its end.
+        for action in ("RESTART", "PAUSE"):
+            obs_call(
+                obs,
+                "TriggerMediaInputAction",
+                inputName="PoseSim Target",
+                mediaAction=f"OBS_WEBSOCKET_MEDIA_INPUT_ACTION_{action}",
+            )
         assert wait_until(lambda: api.status().get("state") == "paused"), api.status()
         cursor = obs_call(obs, "GetMediaInputStatus", inputName="PoseSim Target")["mediaCursor"]
         assert api.status()["position"] == pytest.approx(cursor / 1000, abs=0.4)
