@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -30,22 +31,39 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int | None = None) -> None
 
     ``mode``: the file's permissions (e.g. 0o600 for a secret); default those of a plain open().
     """
+    with _replacing(path, mode) as temporary, open(temporary, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def atomic_copy(source: Path, path: Path) -> None:
+    """Copy the file ``source`` to ``path`` the way ``atomic_write_bytes`` writes (a large
+    video streams through, never held in memory)."""
+    with _replacing(path, None) as temporary:
+        shutil.copyfile(source, temporary)
+
+
+@contextlib.contextmanager
+def _replacing(path: Path, mode: int | None) -> Iterator[Path]:
+    """A temporary file beside ``path`` (named by ``temporary_prefix``) that replaces ``path``
+    when the block ends, or is removed when it fails. ``mode``: the new file's permissions;
+    default those of a plain open()."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=temporary_prefix(path), suffix=".tmp", dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=temporary_prefix(path), suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    temporary = Path(name)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        yield temporary
         if mode is None:
             # mkstemp makes the file private; give it the permissions a plain open() would.
             umask = os.umask(0)
             os.umask(umask)
             mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
 
 

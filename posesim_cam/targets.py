@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,12 +21,12 @@ from posesim_cam.config import cache_dir
 from posesim_cam.encoder import Encoder
 from posesim_cam.errors import UserError
 from posesim_cam.files import (
+    atomic_copy,
     atomic_write_bytes,
     check_folder,
     file_sha256,
     locked,
     remove_orphans,
-    temporary_prefix,
 )
 from posesim_cam.pose.auto import resolve_backend
 from posesim_cam.pose.registry import create_backend
@@ -157,11 +154,7 @@ def prepare_video(
             estimator.close()
         cache.save_poses(sha, backend, poses)
     latents = cache.load_latents(sha, backend, encoder.version)
-    if (
-        latents is None
-        or len(latents) != len(poses)
-        or latents.shape[1] != encoder.config.latent_dim
-    ):
+    if latents is None or latents.shape != (len(poses), encoder.config.latent_dim):
         latents = embed_sequence(poses, encoder)
         cache.save_latents(sha, backend, encoder.version, latents)
     return Target(name or video.stem, video, sha, poses, latents, encoder.version)
@@ -282,19 +275,8 @@ class TargetLibrary:
     def _copy_in(video: Path, destination: Path) -> None:
         """Copy ``video`` to its content-addressed place, atomically (a copy already there
         with the right size is kept: same hash, same bytes)."""
-        if destination.exists() and destination.stat().st_size == video.stat().st_size:
-            return
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(
-            prefix=temporary_prefix(destination), suffix=".tmp", dir=destination.parent
-        )
-        os.close(fd)
-        try:
-            shutil.copyfile(video, temporary)
-            os.replace(temporary, destination)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        if not (destination.exists() and destination.stat().st_size == video.stat().st_size):
+            atomic_copy(video, destination)
 
     def remove(self, name: str) -> None:
         with locked(self.root / self.LOCK):
