@@ -424,7 +424,7 @@ data_option = click.option(
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write the model (default: models/encoder_<encoder>.pt).",
+    help="Where to write the model (default: models/encoder_<encoder>.npz).",
 )
 @click.option(
     "--encoder",

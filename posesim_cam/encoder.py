@@ -6,14 +6,18 @@ numpy, which is several times faster than torch for one pose at a time.
 One versioned file holds everything needed to embed a pose: architecture config, weights,
 feature-normalisation statistics, the latent mean (latents are centred before the cosine, since a
 plain autoencoder's latents all point the same way), and the calibration of the 0-100 score.
-Imports the skeleton, features, ``files`` and ``errors``; numpy at run time (torch only to read
-a model file); knows no video, session or HUD.
+The file is an ``.npz``: the arrays, and a JSON header with the config, calibration and
+training facts, so that reading it needs numpy alone (a ``.pt`` of an earlier release is still
+read where torch is installed). Imports the skeleton, features, ``files`` and ``errors``; knows
+no video, session or HUD.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import json
+import zipfile
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -37,7 +41,7 @@ IMPLAUSIBLE_SHARE = 1.0 / OUTLIER_Z**2
 
 FILE_FORMAT = "posesim-cam encoder"
 FORMAT_VERSION = 1
-DEFAULT_MODEL = "encoder_v2.pt"
+DEFAULT_MODEL = "encoder_v2.npz"
 
 
 @dataclass(frozen=True)
@@ -161,10 +165,9 @@ class Encoder:
         return f"{self.info.get('name', 'encoder')}-{digest.hexdigest()[:12]}"
 
     def save(self, path: str | Path) -> None:
-        """Write the model file atomically (temporary file, then rename)."""
-        import torch
-
-        payload = {
+        """Write the model file atomically: plain arrays and a JSON header in one ``.npz``
+        (no torch needed to read it; see ``load_encoder``)."""
+        header = {
             "format": FILE_FORMAT,
             "format_version": FORMAT_VERSION,
             "config": {
@@ -172,20 +175,32 @@ class Encoder:
                 "latent_dim": self.config.latent_dim,
                 "ignored_joints": list(self.config.ignored_joints),
             },
-            "encoder_layers": [
-                (torch.from_numpy(np.asarray(w)), torch.from_numpy(np.asarray(b)))
-                for w, b in self.layers
-            ],
-            "decoder_state": self.decoder_state,
-            "feature_mean": torch.from_numpy(self.feature_mean),
-            "feature_std": torch.from_numpy(self.feature_std),
-            "latent_mean": torch.from_numpy(self.latent_mean),
+            "layers": len(self.layers),
+            "decoder": sorted(self.decoder_state),
             "calibration": asdict(self.calibration),
             "info": self.info,
         }
+        arrays: dict[str, np.ndarray] = {
+            "header": np.frombuffer(json.dumps(header).encode(), np.uint8),
+            "feature_mean": np.asarray(self.feature_mean, np.float32),
+            "feature_std": np.asarray(self.feature_std, np.float32),
+            "latent_mean": np.asarray(self.latent_mean, np.float32),
+        }
+        for k, (weight, bias) in enumerate(self.layers):
+            arrays[f"layer{k}.weight"] = np.asarray(weight, np.float32)
+            arrays[f"layer{k}.bias"] = np.asarray(bias, np.float32)
+        for name, value in self.decoder_state.items():
+            arrays[f"decoder.{name}"] = _as_array(value)
         buffer = io.BytesIO()
-        torch.save(payload, buffer)
+        np.savez(buffer, **arrays)  # type: ignore[arg-type]
         atomic_write_bytes(Path(path), buffer.getvalue())
+
+
+def _as_array(value: Any) -> np.ndarray:
+    """A decoder weight as a numpy array (torch tensors from training included)."""
+    if hasattr(value, "detach"):
+        value = value.detach().cpu().numpy()
+    return np.asarray(value, np.float32)
 
 
 def default_model_path() -> Path:
@@ -194,13 +209,16 @@ def default_model_path() -> Path:
 
 
 def load_encoder(path: str | Path | None = None) -> Encoder:
-    """Load an encoder file; a missing, foreign or newer-format file raises UserError."""
-    import torch
+    """Load an encoder file; a missing, foreign or newer-format file raises UserError.
 
+    The file is arrays and a JSON header in an ``.npz`` (read with numpy alone); a ``.pt``
+    from an earlier release is still read where torch is installed, and refused with the
+    install line where it is not.
+    """
     given = path is not None
     path = Path(path) if path is not None else default_model_path()
     if path.is_dir():
-        raise UserError(f"The encoder model {path} is a folder", "give the path of a .pt file")
+        raise UserError(f"The encoder model {path} is a folder", "give the path of a .npz file")
     if not path.is_file():
         remedy = (
             "check the --model path, or leave it out to use the encoder that ships"
@@ -208,37 +226,107 @@ def load_encoder(path: str | Path | None = None) -> Encoder:
             else "reinstall posesim-cam (its shipped encoder is missing)"
         )
         raise UserError(f"The encoder model {path} does not exist", remedy)
+    header, arrays = _read_npz(path) if _is_npz(path) else _read_torch(path)
+    return _encoder_from(path, header, arrays)
+
+
+def _is_npz(path: Path) -> bool:
+    """Whether the file is our ``.npz`` (torch's files are zip archives too, without a
+    ``header.npy``)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "header.npy" in archive.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def _not_a_model(path: Path) -> UserError:
+    return UserError(
+        f"{path} is not a posesim-cam encoder model", "give a file written by `posesim-cam train`"
+    )
+
+
+def _read_npz(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            arrays = {name: stored[name] for name in stored.files}
+        header = json.loads(bytes(arrays.pop("header")).decode())
+    except Exception:  # not an archive of ours: truncated, foreign, not JSON
+        raise _not_a_model(path) from None
+    if not isinstance(header, dict):
+        raise _not_a_model(path)
+    return header, arrays
+
+
+def _read_torch(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The header and arrays of a ``.pt`` model file of an earlier release (torch needed)."""
+    try:
+        import torch
+    except ImportError:
+        raise UserError(
+            f"{path} is an encoder file of an earlier release, in torch's format",
+            "install torch to read it (pip install torch==2.13.0), or use a .npz model",
+        ) from None
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception:
         payload = None
-    if not isinstance(payload, dict) or payload.get("format") != FILE_FORMAT:
-        raise UserError(
-            f"{path} is not a posesim-cam encoder model",
-            "give a file written by `posesim-cam train`",
-        )
-    version = payload.get("format_version")
+    if not isinstance(payload, dict):
+        raise _not_a_model(path)
+    try:
+        arrays = {
+            "feature_mean": payload["feature_mean"].numpy(),
+            "feature_std": payload["feature_std"].numpy(),
+            "latent_mean": payload["latent_mean"].numpy(),
+        }
+        for k, (weight, bias) in enumerate(payload["encoder_layers"]):
+            arrays[f"layer{k}.weight"] = weight.numpy()
+            arrays[f"layer{k}.bias"] = bias.numpy()
+        decoder = dict(payload.get("decoder_state", {}))
+        for name, value in decoder.items():
+            arrays[f"decoder.{name}"] = value.numpy()
+        header = {key: payload.get(key) for key in ("format", "format_version", "config",
+                                                       "calibration", "info")}  # fmt: skip
+        header.update(layers=len(payload["encoder_layers"]), decoder=sorted(decoder))
+    except (KeyError, TypeError, AttributeError, ValueError):
+        if payload.get("format") != FILE_FORMAT or payload.get("format_version") != FORMAT_VERSION:
+            return dict(payload), {}  # the format checks below say what it is
+        raise _not_a_model(path) from None
+    return header, arrays
+
+
+def _encoder_from(path: Path, header: dict[str, Any], arrays: dict[str, np.ndarray]) -> Encoder:
+    if header.get("format") != FILE_FORMAT:
+        raise _not_a_model(path)
+    version = header.get("format_version")
     if version != FORMAT_VERSION:
         raise UserError(
             f"{path} is an encoder of format version {version}; this posesim-cam reads "
             f"version {FORMAT_VERSION}",
             "upgrade posesim-cam, or retrain the model with `posesim-cam train`",
         )
-    config = EncoderConfig(
-        hidden=tuple(payload["config"]["hidden"]),
-        latent_dim=payload["config"]["latent_dim"],
-        ignored_joints=tuple(int(j) for j in payload["config"].get("ignored_joints", ())),
-    )
-    return Encoder(
-        config=config,
-        layers=[
-            (w.numpy().astype(np.float32), b.numpy().astype(np.float32))
-            for w, b in payload["encoder_layers"]
-        ],
-        feature_mean=payload["feature_mean"].numpy().astype(np.float32),
-        feature_std=payload["feature_std"].numpy().astype(np.float32),
-        latent_mean=payload["latent_mean"].numpy().astype(np.float32),
-        calibration=ScoreCalibration(**payload["calibration"]),
-        info=dict(payload.get("info", {})),
-        decoder_state=dict(payload.get("decoder_state", {})),
-    )
+    try:
+        config = EncoderConfig(
+            hidden=tuple(int(h) for h in header["config"]["hidden"]),
+            latent_dim=int(header["config"]["latent_dim"]),
+            ignored_joints=tuple(int(j) for j in header["config"].get("ignored_joints", ())),
+        )
+
+        def array(name: str) -> np.ndarray:
+            return np.asarray(arrays[name]).astype(np.float32)
+
+        return Encoder(
+            config=config,
+            layers=[
+                (array(f"layer{k}.weight"), array(f"layer{k}.bias"))
+                for k in range(int(header["layers"]))
+            ],
+            feature_mean=array("feature_mean"),
+            feature_std=array("feature_std"),
+            latent_mean=array("latent_mean"),
+            calibration=ScoreCalibration(**header["calibration"]),
+            info=dict(header.get("info") or {}),
+            decoder_state={name: array(f"decoder.{name}") for name in header.get("decoder", [])},
+        )
+    except (KeyError, TypeError, ValueError):
+        raise _not_a_model(path) from None

@@ -1,6 +1,6 @@
 """Errors a user can cause: each carries one sentence saying what is wrong and what to do.
 
-Imports nothing: every layer may raise these.
+Imports nothing of posesim_cam: every layer may raise these.
 """
 
 from __future__ import annotations
@@ -28,3 +28,19 @@ class NoPersonError(UserError):
 
 class CannotScoreError(UserError):
     """A person was found, but too few of their poses are usable to give a fair score."""
+
+
+def require_module(module: str, extra: str, what: str) -> None:
+    """UserError unless ``module`` can be imported: ``what`` needs the ``extra`` that a plain
+    ``pip install posesim-cam`` leaves out (torch, for training and the FastPose network)."""
+    import importlib.util
+
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise UserError(
+            f"{what} needs {module}, which this install of posesim-cam leaves out",
+            f"install it with: pip install 'posesim-cam[{extra}]'",
+        )

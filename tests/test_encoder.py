@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +53,7 @@ def test_embeddings_are_centred_unit_vectors():
 
 def test_save_load_round_trip(tmp_path: Path):
     encoder, _ = small_encoder()
-    path = tmp_path / "enc.pt"
+    path = tmp_path / "enc.npz"
     encoder.save(path)
     loaded = load_encoder(path)
     features = pose_features(*random_poses(10))
@@ -85,14 +86,73 @@ def test_foreign_file_is_refused(tmp_path: Path):
 
 
 def test_newer_format_is_refused_with_a_remedy(tmp_path: Path):
+    import json
+
     encoder, _ = small_encoder()
-    path = tmp_path / "enc.pt"
+    path = tmp_path / "enc.npz"
     encoder.save(path)
-    payload = torch.load(path, weights_only=True)
-    payload["format_version"] = 99
-    torch.save(payload, path)
+    with np.load(path) as stored:
+        arrays = dict(stored)
+    header = json.loads(bytes(arrays["header"]).decode())
+    header["format_version"] = 99
+    arrays["header"] = np.frombuffer(json.dumps(header).encode(), np.uint8)
+    np.savez(path, **arrays)
     with pytest.raises(UserError, match=r"format version 99.*Upgrade posesim-cam"):
         load_encoder(path)
+    legacy = write_legacy_pt(encoder, tmp_path / "old.pt", format_version=99)
+    with pytest.raises(UserError, match=r"format version 99.*Upgrade posesim-cam"):
+        load_encoder(legacy)
+
+
+def write_legacy_pt(encoder, path: Path, format_version: int = 1) -> Path:  # type: ignore[no-untyped-def]
+    """A model file as earlier releases wrote it: torch's format, the same content."""
+    config = encoder.config
+    decoder = {k: torch.from_numpy(np.asarray(v)) for k, v in encoder.decoder_state.items()}
+    torch.save(
+        {
+            "format": "posesim-cam encoder",
+            "format_version": format_version,
+            "config": {"hidden": list(config.hidden), "latent_dim": config.latent_dim,
+                       "ignored_joints": list(config.ignored_joints)},
+            "encoder_layers": [(torch.from_numpy(w), torch.from_numpy(b))
+                               for w, b in encoder.layers],
+            "decoder_state": decoder,
+            "feature_mean": torch.from_numpy(encoder.feature_mean),
+            "feature_std": torch.from_numpy(encoder.feature_std),
+            "latent_mean": torch.from_numpy(encoder.latent_mean),
+            "calibration": {"low": encoder.calibration.low, "high": encoder.calibration.high},
+            "info": encoder.info,
+        },
+        path,
+    )  # fmt: skip
+    return path
+
+
+def test_a_pt_file_of_an_earlier_release_reads_the_same_where_torch_is(tmp_path: Path):
+    shipped = load_encoder()
+    legacy = load_encoder(write_legacy_pt(shipped, tmp_path / "encoder_v2.pt"))
+    assert legacy.version == shipped.version  # target caches stay valid
+    features = pose_features(*random_poses(5))
+    np.testing.assert_array_equal(legacy.embed(features), shipped.embed(features))
+
+
+def test_a_pt_file_without_torch_is_one_sentence_with_the_install_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    legacy = write_legacy_pt(load_encoder(), tmp_path / "old.pt")
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch now fails
+    with pytest.raises(UserError, match=r"earlier release, in torch's format\. Install torch"):
+        load_encoder(legacy)
+    assert load_encoder().version  # the shipped .npz needs no torch
+
+
+def test_the_shipped_models_are_plain_arrays():
+    import zipfile
+
+    for name in ("encoder_v1.npz", "encoder_v2.npz"):
+        with zipfile.ZipFile(default_model_path().with_name(name)) as archive:
+            assert all(entry.endswith(".npy") for entry in archive.namelist())
+        np.load(default_model_path().with_name(name), allow_pickle=False).close()
 
 
 def test_calibration_maps_linearly_and_clips():
@@ -102,8 +162,8 @@ def test_calibration_maps_linearly_and_clips():
 
 def test_the_default_model_is_the_mocap_v2_one_small_and_calibrated_on_mocap_only():
     path = default_model_path()
-    assert path.name == "encoder_v2.pt"
-    assert path.is_file(), "models/encoder_v2.pt must ship with the package"
+    assert path.name == "encoder_v2.npz"
+    assert path.is_file(), "models/encoder_v2.npz must ship with the package"
     assert path.stat().st_size < 5 * 1024 * 1024
     encoder = load_encoder()
     assert encoder.info["name"] == "encoder_v2"
@@ -114,7 +174,7 @@ def test_the_default_model_is_the_mocap_v2_one_small_and_calibrated_on_mocap_onl
 
 
 def test_the_older_v1_model_still_loads_under_its_own_version():
-    path = default_model_path().with_name("encoder_v1.pt")
+    path = default_model_path().with_name("encoder_v1.npz")
     assert path.stat().st_size < 5 * 1024 * 1024
     encoder = load_encoder(path)
     assert encoder.info["name"] == "encoder_v1"
@@ -173,5 +233,5 @@ def test_ignored_joints_are_never_read_and_survive_the_file(tmp_path: Path):
 
 
 def test_files_without_ignored_joints_load_with_none():
-    encoder = load_encoder(default_model_path().with_name("encoder_v1.pt"))
+    encoder = load_encoder(default_model_path().with_name("encoder_v1.npz"))
     assert encoder.config.ignored_joints == () and encoder.config.seen_joints.all()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from posesim_cam.errors import UserError
+from posesim_cam.errors import UserError, require_module
 
 
 def check_checkpoint(path: Path) -> str:
@@ -18,6 +18,7 @@ def check_checkpoint(path: Path) -> str:
         UserError: no such file, no torch, not a checkpoint, or keys that do not match (the
             missing and unexpected ones named); exit code 2.
     """
+    require_module("torch", "alphapose", "`posesim-cam check-checkpoint`")
     from posesim_cam.pose.alphapose import DOWNLOAD_HINT, MISMATCH_REMEDY
 
     if not path.is_file():

@@ -18,7 +18,7 @@ from rich.table import Table
 from posesim_cam.commands.workspace import Workspace
 from posesim_cam.config import cache_dir
 from posesim_cam.encoder import Encoder, default_model_path, load_encoder
-from posesim_cam.errors import UserError
+from posesim_cam.errors import UserError, require_module
 from posesim_cam.files import check_writable
 from posesim_cam.pose.registry import create_backend
 from posesim_cam.progress import ProgressCallback, ProgressFactory, start_bar
@@ -36,7 +36,7 @@ def default_testdata() -> Path:
 
 
 def default_model_out(kind: str) -> Path:
-    return Path(f"models/encoder_{kind}.pt")
+    return Path(f"models/encoder_{kind}.npz")
 
 
 def train_encoder(
@@ -56,6 +56,7 @@ def train_encoder(
     """
     if kind not in ENCODER_KINDS:
         raise UserError(f"There is no encoder kind {kind!r}", "choose v1 or v2")
+    require_module("torch", "train", "`posesim-cam train`")
     out = out or default_model_out(kind)
     check_writable(out)
     data = data or default_testdata()
@@ -143,6 +144,7 @@ def evaluate_encoder(
 
     The baseline's score map is fitted on held-out mocap like v2's; v1 keeps its own.
     """
+    require_module("torch", "train", "`posesim-cam eval`")
     from posesim_cam.training.calibration import (
         calibrate_on_mocap,
         no_encoder_baseline,
@@ -159,7 +161,7 @@ def evaluate_encoder(
     _, held_out = split_clips(clips)
     name = str(encoder.info.get("name", "encoder"))
     models: dict[str, Encoder] = {name: encoder}
-    v1_path = default_model_path().with_name("encoder_v1.pt")
+    v1_path = default_model_path().with_name("encoder_v1.npz")
     if name != "encoder_v1" and v1_path.is_file():
         with contextlib.suppress(UserError):
             models["encoder_v1"] = load_encoder(v1_path)

@@ -149,7 +149,7 @@ RUN_SETTINGS: tuple[Setting, ...] = (
     _text("backend", 'backend = "blazepose"'),
     Setting("library", Kind.PATH, example='library = "~/targets"', stores="library_dir",
             aliases=("library_dir",)),
-    Setting("model", Kind.PATH, example='model = "models/encoder_v2.pt"', stores="model_path",
+    Setting("model", Kind.PATH, example='model = "models/encoder_v2.npz"', stores="model_path",
             aliases=("model_path",)),
     Setting("countdown", Kind.NUMBER, 0, 600, example="countdown = 3"),
     _flag("mirror"),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from posesim_cam.config import default_library_dir
 from posesim_cam.encoder import Encoder, load_encoder
-from posesim_cam.errors import NoPersonError, UserError
+from posesim_cam.errors import NoPersonError, UserError, require_module
 from posesim_cam.pose.registry import DEFAULT_BACKEND
 from posesim_cam.progress import ProgressFactory
 from posesim_cam.targets import Target, TargetCache, TargetLibrary, prepare_video
@@ -85,6 +85,7 @@ def backend_name(
                 "add --backend alphapose, or leave it out",
             )
         return backend
+    require_module("torch", "alphapose", "The alphapose backend")
     from posesim_cam.pose.alphapose import DOWNLOAD_HINT, AlphaPoseSettings, register_alphapose
     from posesim_cam.pose.detectors import DEFAULT_DETECTOR
 

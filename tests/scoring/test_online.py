@@ -73,7 +73,7 @@ def test_a_lagging_copy_scores_near_the_top(encoder):
 
 def test_the_mirror_image_is_recognised_and_refused_with_no_mirror():
     # v1 tells a pose from its mirror image, so --no-mirror can refuse a mirrored follower.
-    encoder = load_encoder(default_model_path().with_name("encoder_v1.pt"))
+    encoder = load_encoder(default_model_path().with_name("encoder_v1.npz"))
     target = moving_person()
     keypoints, scores = mirror_keypoints(target.keypoints, target.scores, 640)
     mirrored_user = PoseSequence(keypoints, scores, target.fps, target.frame_size)
