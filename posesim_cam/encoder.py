@@ -226,18 +226,33 @@ def load_encoder(path: str | Path | None = None) -> Encoder:
             else "reinstall posesim-cam (its shipped encoder is missing)"
         )
         raise UserError(f"The encoder model {path} does not exist", remedy)
-    header, arrays = _read_npz(path) if _is_npz(path) else _read_torch(path)
+    kind = _container(path)
+    if kind == "npz":
+        header, arrays = _read_npz(path)
+    elif kind == "torch":
+        header, arrays = _read_torch(path)
+    else:
+        raise _not_a_model(path)
     return _encoder_from(path, header, arrays)
 
 
-def _is_npz(path: Path) -> bool:
-    """Whether the file is our ``.npz`` (torch's files are zip archives too, without a
-    ``header.npy``)."""
+def _container(path: Path) -> str:
+    """ "npz" (ours: a zip with ``header.npy``), "torch" (a zip with a pickle inside, or a bare
+    pickle: what ``torch.save`` writes), or "" for anything else."""
     try:
         with zipfile.ZipFile(path) as archive:
-            return "header.npy" in archive.namelist()
-    except (OSError, zipfile.BadZipFile):
-        return False
+            names = archive.namelist()
+    except zipfile.BadZipFile:
+        try:
+            with path.open("rb") as file:
+                return "torch" if file.read(1) == b"\x80" else ""  # pickle's protocol marker
+        except OSError:
+            return ""
+    except OSError:
+        return ""
+    if "header.npy" in names:
+        return "npz"
+    return "torch" if any(name.endswith("data.pkl") for name in names) else ""
 
 
 def _not_a_model(path: Path) -> UserError:
@@ -265,7 +280,7 @@ def _read_torch(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     except ImportError:
         raise UserError(
             f"{path} is an encoder file of an earlier release, in torch's format",
-            "install torch to read it (pip install torch==2.13.0), or use a .npz model",
+            "install torch to read it (pip install 'posesim-cam[train]'), or use a .npz model",
         ) from None
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)

@@ -103,6 +103,7 @@ def test_video_with_no_person(tmp_path: Path, testdata: Path):
     assert_user_error(cli("score", str(squats), str(empty)), "No person was found", "attempt")
 
 
+@pytest.mark.torch
 def test_unwritable_model_output(tmp_path: Path):
     locked = tmp_path / "locked"
     locked.mkdir()
@@ -111,9 +112,9 @@ def test_unwritable_model_output(tmp_path: Path):
         if os.access(locked, os.W_OK):  # root ignores permissions: use a path under a file
             target = tmp_path / "file.txt"
             target.write_text("x")
-            out = target / "model.pt"
+            out = target / "model.npz"
         else:
-            out = locked / "model.pt"
+            out = locked / "model.npz"
         assert_user_error(cli("train", "--out", str(out), "--steps", "1"), "Cannot write")
     finally:
         locked.chmod(0o700)

@@ -1,13 +1,13 @@
-"""Encoder file format, loading errors, and inference equal to the torch model."""
+"""Encoder file format, loading errors and inference: numpy only (the torch side, and files of
+earlier releases, are in tests/training/test_model_file.py)."""
 
 from __future__ import annotations
 
-import sys
+import itertools
 from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from posesim_cam.encoder import (
     Encoder,
@@ -19,16 +19,31 @@ from posesim_cam.encoder import (
 )
 from posesim_cam.errors import UserError
 from posesim_cam.features import pose_features
-from posesim_cam.training.model import PoseAutoencoder, to_encoder
+
+SMALL = EncoderConfig(hidden=(32, 16), latent_dim=8)
 
 
-def small_encoder(seed: int = 0) -> tuple[Encoder, PoseAutoencoder]:
-    torch.manual_seed(seed)
-    model = PoseAutoencoder(EncoderConfig(hidden=(32, 16), latent_dim=8))
-    mean = np.full(136, 1.0, np.float32)
-    std = np.full(136, 0.5, np.float32)
-    inputs = np.random.default_rng(seed).normal(size=(50, 153)).astype(np.float32)
-    return to_encoder(model, mean, std, inputs, {"name": "test"}), model
+def small_encoder(seed: int = 0, config: EncoderConfig = SMALL) -> Encoder:
+    """An encoder with random weights of the shipped layout (153 inputs, ReLU layers)."""
+    rng = np.random.default_rng(seed)
+    sizes = (153, *config.hidden, config.latent_dim)
+    layers = [
+        (
+            rng.normal(0.0, 1.0 / np.sqrt(n_in), (n_out, n_in)).astype(np.float32),
+            rng.normal(0.0, 0.1, n_out).astype(np.float32),
+        )
+        for n_in, n_out in itertools.pairwise(sizes)
+    ]
+    return Encoder(
+        config=config,
+        layers=layers,
+        feature_mean=np.full(136, 1.0, np.float32),
+        feature_std=np.full(136, 0.5, np.float32),
+        latent_mean=rng.normal(0.0, 0.1, config.latent_dim).astype(np.float32),
+        calibration=ScoreCalibration(0.2, 0.8),
+        info={"name": "test"},
+        decoder_state={"0.weight": rng.normal(size=(16, 8)).astype(np.float32)},
+    )
 
 
 def random_poses(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -36,23 +51,23 @@ def random_poses(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return rng.uniform(0, 400, (n, 17, 2)).astype(np.float32), rng.uniform(0, 1, (n, 17))
 
 
-def test_numpy_inference_equals_torch():
-    encoder, model = small_encoder()
+def test_inference_is_the_layers_with_relu_between():
+    encoder = small_encoder()
     features = pose_features(*random_poses(20))
     x = network_input(features, encoder.feature_mean, encoder.feature_std)
-    with torch.no_grad():
-        expected = model.encoder(torch.from_numpy(x)).numpy()
-    np.testing.assert_allclose(encoder.raw_latents(features), expected, rtol=1e-4, atol=1e-5)
+    (w0, b0), (w1, b1), (w2, b2) = encoder.layers
+    expected = np.maximum(np.maximum(x @ w0.T + b0, 0) @ w1.T + b1, 0) @ w2.T + b2
+    np.testing.assert_allclose(encoder.raw_latents(features), expected, rtol=1e-5, atol=1e-6)
 
 
 def test_embeddings_are_centred_unit_vectors():
-    encoder, _ = small_encoder()
+    encoder = small_encoder()
     latents = encoder.embed(pose_features(*random_poses(30)))
     np.testing.assert_allclose(np.linalg.norm(latents, axis=1), 1.0, rtol=1e-5)
 
 
 def test_save_load_round_trip(tmp_path: Path):
-    encoder, _ = small_encoder()
+    encoder = small_encoder()
     path = tmp_path / "enc.npz"
     encoder.save(path)
     loaded = load_encoder(path)
@@ -64,8 +79,8 @@ def test_save_load_round_trip(tmp_path: Path):
 
 
 def test_version_changes_with_weights():
-    a, _ = small_encoder(0)
-    b, _ = small_encoder(1)
+    a = small_encoder(0)
+    b = small_encoder(1)
     assert a.version != b.version
 
 
@@ -75,10 +90,10 @@ def test_missing_model_is_a_user_error(tmp_path: Path):
 
 
 def test_foreign_file_is_refused(tmp_path: Path):
-    path = tmp_path / "other.pt"
-    torch.save({"state_dict": {}}, path)
+    other = tmp_path / "other.npz"
+    np.savez(other, weights=np.zeros(3))
     with pytest.raises(UserError, match="not a posesim-cam encoder"):
-        load_encoder(path)
+        load_encoder(other)
     junk = tmp_path / "junk.pt"
     junk.write_bytes(b"\x00not a model")
     with pytest.raises(UserError, match="not a posesim-cam encoder"):
@@ -88,7 +103,7 @@ def test_foreign_file_is_refused(tmp_path: Path):
 def test_newer_format_is_refused_with_a_remedy(tmp_path: Path):
     import json
 
-    encoder, _ = small_encoder()
+    encoder = small_encoder()
     path = tmp_path / "enc.npz"
     encoder.save(path)
     with np.load(path) as stored:
@@ -99,51 +114,6 @@ def test_newer_format_is_refused_with_a_remedy(tmp_path: Path):
     np.savez(path, **arrays)
     with pytest.raises(UserError, match=r"format version 99.*Upgrade posesim-cam"):
         load_encoder(path)
-    legacy = write_legacy_pt(encoder, tmp_path / "old.pt", format_version=99)
-    with pytest.raises(UserError, match=r"format version 99.*Upgrade posesim-cam"):
-        load_encoder(legacy)
-
-
-def write_legacy_pt(encoder, path: Path, format_version: int = 1) -> Path:  # type: ignore[no-untyped-def]
-    """A model file as earlier releases wrote it: torch's format, the same content."""
-    config = encoder.config
-    decoder = {k: torch.from_numpy(np.asarray(v)) for k, v in encoder.decoder_state.items()}
-    torch.save(
-        {
-            "format": "posesim-cam encoder",
-            "format_version": format_version,
-            "config": {"hidden": list(config.hidden), "latent_dim": config.latent_dim,
-                       "ignored_joints": list(config.ignored_joints)},
-            "encoder_layers": [(torch.from_numpy(w), torch.from_numpy(b))
-                               for w, b in encoder.layers],
-            "decoder_state": decoder,
-            "feature_mean": torch.from_numpy(encoder.feature_mean),
-            "feature_std": torch.from_numpy(encoder.feature_std),
-            "latent_mean": torch.from_numpy(encoder.latent_mean),
-            "calibration": {"low": encoder.calibration.low, "high": encoder.calibration.high},
-            "info": encoder.info,
-        },
-        path,
-    )  # fmt: skip
-    return path
-
-
-def test_a_pt_file_of_an_earlier_release_reads_the_same_where_torch_is(tmp_path: Path):
-    shipped = load_encoder()
-    legacy = load_encoder(write_legacy_pt(shipped, tmp_path / "encoder_v2.pt"))
-    assert legacy.version == shipped.version  # target caches stay valid
-    features = pose_features(*random_poses(5))
-    np.testing.assert_array_equal(legacy.embed(features), shipped.embed(features))
-
-
-def test_a_pt_file_without_torch_is_one_sentence_with_the_install_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
-    legacy = write_legacy_pt(load_encoder(), tmp_path / "old.pt")
-    monkeypatch.setitem(sys.modules, "torch", None)  # import torch now fails
-    with pytest.raises(UserError, match=r"earlier release, in torch's format\. Install torch"):
-        load_encoder(legacy)
-    assert load_encoder().version  # the shipped .npz needs no torch
 
 
 def test_the_shipped_models_are_plain_arrays():
@@ -206,12 +176,8 @@ def test_plausible_tells_a_body_from_scattered_keypoints():
 
 
 def test_ignored_joints_are_never_read_and_survive_the_file(tmp_path: Path):
-    torch.manual_seed(0)
     config = EncoderConfig(hidden=(32, 16), latent_dim=8, ignored_joints=(1, 2, 3, 4))
-    model = PoseAutoencoder(config)
-    inputs = np.random.default_rng(0).normal(size=(50, 153)).astype(np.float32)
-    mean, std = np.full(136, 1.0, np.float32), np.full(136, 0.5, np.float32)
-    encoder = to_encoder(model, mean, std, inputs, {"name": "test"})
+    encoder = small_encoder(config=config)
     keypoints, scores = random_poses(10)
     scores[:, 5:7] = scores[:, 11:13] = 1.0  # a torso to scale by (else every joint counts)
     moved = keypoints.copy()
@@ -225,7 +191,7 @@ def test_ignored_joints_are_never_read_and_survive_the_file(tmp_path: Path):
     plain = Encoder(**{**encoder.__dict__, "config": EncoderConfig(hidden=(32, 16), latent_dim=8)})
     assert not np.allclose(plain.embed(pose_features(moved, scores)), latents, atol=1e-3)
     assert plain.version != encoder.version
-    path = tmp_path / "enc.pt"
+    path = tmp_path / "enc.npz"
     encoder.save(path)
     loaded = load_encoder(path)
     assert loaded.config.ignored_joints == (1, 2, 3, 4)

@@ -1,6 +1,6 @@
-"""The runtime needs no torch: `score`, `run`, `pose`, `targets` and `doctor` work in a process
-where importing torch fails, and never import it; what does need it (training, the FastPose
-network) says so in one sentence with the install line."""
+"""The runtime needs no torch: `score`, `run`, `pose`, `targets` and `eval`'s code work in a
+process where importing torch fails, and never import it; what does need it (training, the
+FastPose network) says so in one sentence with the install line."""
 
 from __future__ import annotations
 
@@ -59,12 +59,23 @@ def test_what_needs_torch_says_so_with_the_install_line(tmp_path: Path):
     checkpoint.write_bytes(b"not read")
     *results, _ = run_without_torch(
         ["train", "--out", str(tmp_path / "e.npz")],
-        ["eval"],
         ["check-checkpoint", str(checkpoint)],
         ["pose", str(checkpoint), "--backend", "alphapose", "--checkpoint", str(checkpoint)],
     )
-    for (code, output, _), extra in zip(results, ("train", "train", "alphapose", "alphapose"),
+    for (code, output, _), extra in zip(results, ("train", "alphapose", "alphapose"),
                                         strict=True):  # fmt: skip
         assert code == 2, output
         assert "needs torch, which this install of posesim-cam leaves out" in output, output
         assert f"pip install 'posesim-cam[{extra}]'" in output, output
+
+
+def test_eval_and_the_training_data_pipeline_import_without_torch():
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "import posesim_cam.commands.model, posesim_cam.training.evaluate\n"
+        "import posesim_cam.training.calibration, posesim_cam.training.mocap_data\n"
+        "print(sorted(m for m, v in sys.modules.items() if v is not None and 'torch' in m))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -144,7 +144,6 @@ def evaluate_encoder(
 
     The baseline's score map is fitted on held-out mocap like v2's; v1 keeps its own.
     """
-    require_module("torch", "train", "`posesim-cam eval`")
     from posesim_cam.training.calibration import (
         calibrate_on_mocap,
         no_encoder_baseline,

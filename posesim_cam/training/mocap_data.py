@@ -39,6 +39,7 @@ from posesim_cam.features import PAIR_FLIP_INDEX, PoseFeatures, pose_features
 from posesim_cam.files import atomic_write_bytes
 from posesim_cam.skeleton import FLIP_INDEX, INDEX
 from posesim_cam.training.augment import BONE_GROUPS, drop_joints, swap_left_right
+from posesim_cam.training.batch import Batch
 from posesim_cam.training.mocap import (
     HEAD_POINTS_LOCAL,
     UP,
@@ -46,7 +47,6 @@ from posesim_cam.training.mocap import (
     load_clip_coco3d,
     stature,
 )
-from posesim_cam.training.model import Batch
 from posesim_cam.training.pose_distance import normalised_poses, pose_distance_matrix
 from posesim_cam.training.pose_variation import PoseVariation, vary_poses
 

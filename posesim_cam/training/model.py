@@ -3,7 +3,8 @@
 The loop is generic: a ``BatchSampler`` supplies, for a batch of poses, two independently
 corrupted views (network inputs) and the clean standardised distances to reconstruct. Encoder
 v1 feeds it real poses with 2-D augmentation; the mocap pipeline feeds rendered views. Imports
-torch, the encoder and ``training.parts``; never the CLI, the commands, the session or the HUD.
+torch, the encoder, ``training.batch`` and ``training.parts``; never the CLI, the commands, the
+session or the HUD.
 """
 
 from __future__ import annotations
@@ -18,33 +19,8 @@ from torch.nn.utils import parametrize
 
 from posesim_cam.encoder import Encoder, EncoderConfig, ScoreCalibration
 from posesim_cam.skeleton import NUM_PAIRS
+from posesim_cam.training.batch import BatchSampler
 from posesim_cam.training.parts import layer_masks
-
-
-@dataclass(frozen=True)
-class Batch:
-    """One training batch (B poses).
-
-    Attributes:
-        view_a, view_b: (B, 153) network inputs of two corrupted views of each pose.
-        clean: (B, 136) standardised clean distances (the reconstruction target).
-        clean_mask: (B, 136) 1 where the clean distance exists.
-        clean_b, clean_mask_b: view b's own target and mask where it differs from view a's
-            (e.g. a view with left and right relabelled); None: the same as ``clean``.
-        pose_distance: (B, B) how far apart the poses are in 3-D, whatever the camera and
-            build (``pose_distance.pose_distance_matrix``, in statures); None where unknown.
-    """
-
-    view_a: np.ndarray
-    view_b: np.ndarray
-    clean: np.ndarray
-    clean_mask: np.ndarray
-    clean_b: np.ndarray | None = None
-    clean_mask_b: np.ndarray | None = None
-    pose_distance: np.ndarray | None = None
-
-
-BatchSampler = Callable[[np.random.Generator, int], Batch]
 
 
 class PoseAutoencoder(nn.Module):

@@ -18,7 +18,8 @@ from posesim_cam.features import pose_features
 from posesim_cam.scoring.offline import compare
 from posesim_cam.sequence import PoseSequence
 from posesim_cam.skeleton import INDEX
-from posesim_cam.training.model import Batch, TrainSettings, to_encoder, train_autoencoder
+from posesim_cam.training.batch import Batch
+from posesim_cam.training.model import TrainSettings, to_encoder, train_autoencoder
 
 TRAINING_CLIPS = ("video/squats_1person_5fps.mp4", "video/dance_1person_30fps.mp4")
 

@@ -22,6 +22,8 @@ from posesim_cam.pose.detectors import Detections
 from posesim_cam.pose.fastpose import CheckpointError, FastPose, load_fastpose
 from tests.test_cli import assert_user_error, cli
 
+pytestmark = pytest.mark.torch
+
 
 def official_layout(joints: int = 17) -> dict[str, tuple[int, ...]]:
     """AlphaPose's FastPose ResNet-50 state dict: key -> shape."""

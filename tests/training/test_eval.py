@@ -106,7 +106,7 @@ def test_camera_height_pairs_pair_every_window_of_a_clip_across_cameras(held_out
 
 def test_the_table_has_the_required_rows(held_out):
     few = [c for c in held_out if c.name in ("005_14", "005_15", "006_01")]
-    encoder, _ = small_encoder()
+    encoder = small_encoder()
     encoder = with_calibration(encoder, ScoreCalibration(0.1, 0.9))
     baseline = with_calibration(no_encoder_baseline(encoder), ScoreCalibration(0.0, 1.0))
     # Stand-ins for the real clips' poses (the real ones need the pose backend).

@@ -11,6 +11,8 @@ from posesim_cam.skeleton import INDEX, NUM_KEYPOINTS, NUM_PAIRS, PAIRS
 from posesim_cam.training.model import PoseAutoencoder
 from posesim_cam.training.parts import LAYOUTS, input_mask, layer_masks, part_joints, split_units
 
+pytestmark = pytest.mark.torch
+
 
 def test_limb_reads_its_joints_and_the_torso_only() -> None:
     mask = input_mask("left_arm")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from posesim_cam.skeleton import FLIP_INDEX
 from posesim_cam.training.model import pose_kernel_loss
 from posesim_cam.training.pose_distance import normalised_poses, pose_distance_matrix
+
+pytestmark = pytest.mark.torch
 
 
 def _poses(n: int, seed: int = 0) -> np.ndarray:

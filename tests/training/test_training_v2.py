@@ -29,6 +29,8 @@ from posesim_cam.training.mocap_data import (
 )
 from posesim_cam.training.train_v2 import V2Settings, train_v2
 
+pytestmark = pytest.mark.torch
+
 
 @pytest.fixture(scope="module")
 def clips(testdata: Path, tmp_path_factory: pytest.TempPathFactory):
