@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from posesim_cam.errors import UserError
+from posesim_cam.errors import UserError, install_line
 from posesim_cam.features import PoseFeatures
 from posesim_cam.files import atomic_write_bytes
 from posesim_cam.skeleton import NUM_KEYPOINTS, NUM_PAIRS
@@ -280,7 +280,7 @@ def _read_torch(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     except ImportError:
         raise UserError(
             f"{path} is an encoder file of an earlier release, in torch's format",
-            "install torch to read it (pip install 'posesim-cam[train]'), or use a .npz model",
+            f"install torch to read it ({install_line('train')}), or use a .npz model",
         ) from None
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)

@@ -30,6 +30,19 @@ class CannotScoreError(UserError):
     """A person was found, but too few of their poses are usable to give a fair score."""
 
 
+def install_line(extra: str) -> str:
+    """The command that adds ``extra`` to this very install: this interpreter's pip, and the clone
+    it was installed from in editable mode, else the package index."""
+    import sys
+    from pathlib import Path
+
+    clone = Path(__file__).resolve().parent.parent
+    pip = f"{sys.executable} -m pip install"
+    if (clone / "pyproject.toml").is_file() and (clone / "posesim_cam").is_dir():
+        return f"{pip} -e '{clone}[{extra}]'"
+    return f"{pip} 'posesim-cam[{extra}]'"
+
+
 def require_module(module: str, extra: str, what: str) -> None:
     """UserError unless ``module`` can be imported: ``what`` needs the ``extra`` that a plain
     ``pip install posesim-cam`` leaves out (torch, for training and the FastPose network)."""
@@ -42,5 +55,5 @@ def require_module(module: str, extra: str, what: str) -> None:
     if not found:
         raise UserError(
             f"{what} needs {module}, which this install of posesim-cam leaves out",
-            f"install it with: pip install 'posesim-cam[{extra}]'",
+            f"install it with: {install_line(extra)}",
         )

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import REPO_ROOT
+
 # Runs the real CLI in a fresh interpreter in which `import torch` raises ImportError, as on a
 # machine where `pip install posesim-cam` left torch out; prints what each command returned.
 BLOCKED = """
@@ -66,7 +68,7 @@ def test_what_needs_torch_says_so_with_the_install_line(tmp_path: Path):
                                         strict=True):  # fmt: skip
         assert code == 2, output
         assert "needs torch, which this install of posesim-cam leaves out" in output, output
-        assert f"pip install 'posesim-cam[{extra}]'" in output, output
+        assert f"-m pip install -e '{REPO_ROOT}[{extra}]'" in output, output  # this clone's
 
 
 def test_eval_and_the_training_data_pipeline_import_without_torch():
@@ -75,6 +77,20 @@ def test_eval_and_the_training_data_pipeline_import_without_torch():
         "import posesim_cam.commands.model, posesim_cam.training.evaluate\n"
         "import posesim_cam.training.calibration, posesim_cam.training.mocap_data\n"
         "print(sorted(m for m, v in sys.modules.items() if v is not None and 'torch' in m))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_cli_imports_no_pose_stack_opencv_network_or_torch_until_a_command_needs_it():
+    heavy = ("torch", "cv2", "mediapipe", "numpy", "uvicorn", "starlette", "obswebsocket",
+             "socket", "posesim_cam.pose.blazepose")  # fmt: skip
+    code = (
+        "import sys; from click.testing import CliRunner; from posesim_cam.cli import main\n"
+        "result = CliRunner().invoke(main, ['--help'])\n"
+        "assert result.exit_code == 0 and 'Commands:' in result.output, result.output\n"
+        f"print([m for m in {heavy!r} if m in sys.modules])"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

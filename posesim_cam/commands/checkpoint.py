@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from posesim_cam.errors import UserError, require_module
+from posesim_cam.errors import UserError, install_line, require_module
 
 
 def check_checkpoint(path: Path) -> str:
@@ -28,7 +28,7 @@ def check_checkpoint(path: Path) -> str:
     except ImportError:
         raise UserError(
             "Checking a checkpoint needs torch, which is not installed",
-            "pip install 'posesim-cam[alphapose]'",
+            f"install it with: {install_line('alphapose')}",
         ) from None
     try:
         _, report = load_fastpose(path)

@@ -24,7 +24,7 @@ from typing import Protocol
 
 import numpy as np
 
-from posesim_cam.errors import UserError
+from posesim_cam.errors import UserError, install_line
 from posesim_cam.registry import Registry
 
 LETTERBOX_GREY = 114
@@ -168,7 +168,7 @@ class OnnxDetector:
         except ImportError:
             raise UserError(
                 "The onnx detector needs onnxruntime, which is not installed",
-                "pip install 'posesim-cam[alphapose]'",
+                f"install it with: {install_line('alphapose')}",
             ) from None
         options = onnxruntime.SessionOptions()
         if threads:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from posesim_cam.errors import UserError
+from posesim_cam.errors import UserError, install_line
 from posesim_cam.pose.fastpose import FastPose
 
 BUCKETS = (1, 2, 4, 8)  # batch sizes with a graph of their own; more people go in chunks
@@ -121,7 +121,7 @@ class OnnxRunner:
         except ImportError:
             raise UserError(
                 "--pose-runtime onnx needs onnxruntime, which is not installed",
-                "pip install 'posesim-cam[alphapose]', or use --pose-runtime torch",
+                f"install it with: {install_line('alphapose')}, or use --pose-runtime torch",
             ) from None
         self.joints = network.joints
         if not export_path.exists():

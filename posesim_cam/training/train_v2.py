@@ -33,6 +33,7 @@ import torch
 
 from posesim_cam.encoder import Encoder, EncoderConfig
 from posesim_cam.skeleton import INDEX
+from posesim_cam.training.batch import Batch, BatchSampler
 from posesim_cam.training.calibration import calibrate_on_mocap, with_calibration
 from posesim_cam.training.mocap_data import (
     HELD_OUT_CLIPS,
@@ -44,13 +45,7 @@ from posesim_cam.training.mocap_data import (
     render_statistics,
     split_clips,
 )
-from posesim_cam.training.model import (
-    Batch,
-    BatchSampler,
-    TrainSettings,
-    to_encoder,
-    train_autoencoder,
-)
+from posesim_cam.training.model import TrainSettings, to_encoder, train_autoencoder
 from posesim_cam.training.pose_variation import PoseVariation
 
 MODEL_NAME = "encoder_v2"

@@ -145,7 +145,7 @@ def test_short_training_is_deterministic_and_loadable(clips, tmp_path: Path):
     assert first.info["held_out_clips"] == ["002_03", "007_02"]
     assert first.info["training_clips"] == ["005_09"]
     assert first.calibration.low < first.calibration.high
-    path = tmp_path / "v2.pt"
+    path = tmp_path / "v2.npz"
     first.save(path)
     loaded = load_encoder(path)
     assert loaded.version == first.version
