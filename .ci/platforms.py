@@ -17,9 +17,11 @@ check, and starting to resolve is reported, not failed.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,23 +123,30 @@ def resolve(check: Check, project: dict) -> tuple[bool, str]:
         if done.returncode != 0:
             errors = [line for line in done.stderr.splitlines() if line.startswith("ERROR")]
             missing = [line for line in errors if "No matching distribution" in line]
+            if check.why_not.split(" ")[0] in done.stderr:  # the documented blocker is named
+                return False, check.why_not
             return False, (missing or errors or ["pip failed"])[-1]
         installed = json.loads(report.read_text())["install"]
     return True, f"{len(installed)} wheels"
 
 
 def sdist_exists(name: str, project: dict) -> tuple[bool, str]:
-    """Whether the pinned sdist of ``name`` is on the index (fetched, never built)."""
+    """Whether the pinned sdist of ``name`` is on the index (its file list, nothing fetched or
+    built)."""
     pinned = next(r for r in project["dependencies"] if requirement_name(r) == name)
-    with tempfile.TemporaryDirectory() as scratch:
-        done = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
-             "--no-deps", "--no-binary=:all:", "--no-build-isolation", "--dest", scratch,
-             pinned],
-            capture_output=True, text=True,
-        )  # fmt: skip
-        files = [p.name for p in Path(scratch).iterdir()]
-    return done.returncode == 0 and bool(files), ", ".join(files) or done.stderr.strip()[-200:]
+    version = pinned.split("==", 1)[1].split(";")[0].strip()
+    index = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple").rstrip("/")
+    request = urllib.request.Request(
+        f"{index}/{name}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            files = [f["filename"] for f in json.load(response)["files"]]
+    except (OSError, ValueError, KeyError) as error:
+        return False, f"the index's file list of {name} could not be read ({error})"
+    wanted = [f"{name}-{version}{suffix}" for suffix in (".tar.gz", ".zip")]
+    found = [f for f in files if f in wanted]
+    return bool(found), ", ".join(found) or f"no sdist of {name} {version} on {index}"
 
 
 def main() -> int:
