@@ -242,6 +242,8 @@ def score(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Config file (default: config.toml in the user config folder).",
 )
+@click.option("--class", "class_url", help="Join a class: redis://HOST:PORT/CLASS (docs/class.md).")
+@click.option("--player", help="Your name in the class (with --class).")
 @library_option
 @functools.partial(backend_options, resolve=False)
 @model_option
@@ -480,3 +482,8 @@ def evaluate(
         click.echo(model.eval_markdown(report))
     else:
         out.print(model.eval_table(report))
+
+
+from posesim_cam.cli_class import class_group  # noqa: E402 (after main, which it joins)
+
+main.add_command(class_group)

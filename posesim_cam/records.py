@@ -184,6 +184,8 @@ class RecordStore:
     """``root/sessions/*.json`` and ``root/personal_bests.json``.
 
     ``warn`` is told, in one sentence, when records cannot be written (once until they can).
+    Each of ``listeners`` is called with every record saved (class mode sends it on); one that
+    fails is told to ``warn`` and never stops the save.
     """
 
     LOCK = ".records.lock"
@@ -192,6 +194,7 @@ class RecordStore:
         self.root = root
         self.warn = warn
         self.pending: list[_Pending] = []
+        self.listeners: list[Callable[[AttemptRecord], None]] = []
         self._warned = False
         for folder in (root, root / "sessions"):
             remove_orphans(folder)
@@ -287,6 +290,12 @@ class RecordStore:
             }
         self.pending.append(_Pending(path, stored, record.best_key, best))
         written = self.flush() == 0
+        for listener in self.listeners:
+            try:
+                listener(record)
+            except Exception as error:  # a listener's failure is its own, never the record's
+                if self.warn is not None:
+                    self.warn(f"a record listener failed ({error!r})")
         return SavedRecord(path, previous_score, bool(new_record), written)
 
     def flush(self) -> int:

@@ -76,6 +76,8 @@ class LiveSession:
         records: where session records and personal bests go.
         settings: behaviour.
         log: where --stats lines and notices go.
+
+    ``notices``: callables giving a line for the HUD's badges, or None (a link's state).
     """
 
     def __init__(
@@ -121,6 +123,7 @@ class LiveSession:
         self._now = 0.0
         self._pose: PoseResult | None = None  # the latest pose estimated
         self._hud_visible = True
+        self.notices: list[Callable[[], str | None]] = []
         self._frame_rate = Rate()
         self._pose_rate = Rate()
         self._status = Status(None, Phase.IDLE, None, None, 0.0, len(self.targets))
@@ -421,8 +424,9 @@ class LiveSession:
                 self._finish()
             hud = attempt.hud(self._now, pose)
             self._publish_status(phase)
-        if not self._hud_visible:
-            hud = replace(hud, visible=False)
+        notices = tuple(text for text in (notice() for notice in self.notices) if text)
+        if notices or not self._hud_visible:
+            hud = replace(hud, notices=notices, visible=self._hud_visible)
         video = attempt.video if attempt else None
         self._renderer.submit(RenderJob(frame, hud, video, target_index))
 

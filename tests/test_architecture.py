@@ -26,10 +26,10 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "skeleton", "clock", "progress", "files", "registry", "settings", "config"),
     ("features", "pose", "video", "sequence", "encoder"),
     ("scoring", "targets", "capture", "outputs", "records", "players"),
-    ("control", "hud", "training"),
+    ("control", "classroom", "hud", "training"),
     ("pipeline", "attempt", "round", "session"),
     ("commands",),
-    ("console", "cli", "__main__", "__init__", "models"),
+    ("console", "cli", "cli_class", "__main__", "__init__", "models"),
 )
 
 

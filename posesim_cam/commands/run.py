@@ -2,7 +2,7 @@
 and its one-paragraph report.
 
 The only module that constructs a ``LiveSession``; imports the session, capture, outputs, HUD,
-pose registry, records, the workspace and the control wiring (API, OBS).
+pose registry, records, the workspace, the control wiring (API, OBS) and class mode.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any, TextIO
 import cv2
 
 from posesim_cam.capture import FileSource, open_source
+from posesim_cam.commands.classroom import class_of_options, start_class_link
 from posesim_cam.commands.control import start_control_api, start_obs_link
 from posesim_cam.commands.workspace import Workspace, backend_name
 from posesim_cam.config import data_dir
@@ -78,6 +79,8 @@ class RunOptions:
     detector_model: Path | None = None
     pose_runtime: str | None = None
     flip_test: bool | None = None
+    class_url: str | None = None  # redis://HOST:PORT/CLASS; None: no class
+    player: str | None = None  # the name the class sees
 
     @property
     def pose_backend(self) -> str:
@@ -182,6 +185,9 @@ RUN_SETTINGS: tuple[Setting, ...] = (
     Setting("pose_runtime", Kind.CHOICE, choices=("torch", "onnx"),
             example='pose_runtime = "onnx"'),
     _flag("flip_test"),
+    Setting("class", Kind.TEXT, example='class = "redis://127.0.0.1:6379/yoga-monday"',
+            stores="class_url", aliases=("class_url",), secret=True),
+    _text("player", 'player = "Ana"'),
 )  # fmt: skip
 
 
@@ -213,6 +219,7 @@ def _run(options: RunOptions, progress: ProgressFactory | None, log: TextIO) -> 
     workspace = options.workspace  # a bad checkpoint or detector: one sentence, before all
     backend = workspace.backend
     players = options.player_setup  # a bad --players or --split-at: one sentence, before all
+    joined = class_of_options(options.class_url, options.player, players.count)
     encoder = workspace.encoder()
     names = [entry.name for entry in workspace.library.entries()]
     first = options.target or (names[0] if names else None)
@@ -263,6 +270,9 @@ def _run(options: RunOptions, progress: ProgressFactory | None, log: TextIO) -> 
         countdown = (
             options.countdown if options.countdown is not None else (0.0 if is_file else 3.0)
         )
+        records = RecordStore(
+            data_dir(), warn=lambda text: print(f"posesim-cam: {text}.", file=log)
+        )
         settings = LiveSettings(
             countdown=countdown,
             mirror=options.mirror,
@@ -281,12 +291,13 @@ def _run(options: RunOptions, progress: ProgressFactory | None, log: TextIO) -> 
             Compositor(width, height, options.mirror_display),
             load,
             names,
-            RecordStore(data_dir(), warn=lambda text: print(f"posesim-cam: {text}.", file=log)),
+            records,
             settings,
             log,
         )
         start_control_api(session, workspace, options.control_port, options.token, stack, log)
         start_obs_link(session, workspace.library, options.obs_settings, stack, log)
+        start_class_link(joined, session, records, stack, log)
         if threading.current_thread() is threading.main_thread():
             # A background process is stopped with SIGTERM: end as cleanly as Ctrl-C does.
             previous = signal.signal(signal.SIGTERM, lambda *_: session.stop())

@@ -25,8 +25,11 @@ HOST = "127.0.0.1"
 MAX_CONNECTIONS = 64
 
 
-def bind_loopback(port: int, host: str = HOST) -> socket.socket:
-    """A listening TCP socket on ``host:port`` (``port`` 0: a free one).
+def bind_loopback(
+    port: int, host: str = HOST, option: str = "--control-port", off: str = "--no-control"
+) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (``port`` 0: a free one); ``option`` and ``off``
+    name the command's options for another port and for no server, in the error.
 
     Raises:
         UserError: the port is in use or cannot be bound.
@@ -34,6 +37,7 @@ def bind_loopback(port: int, host: str = HOST) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     if sys.platform != "win32":  # there it would let a second program share the port
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    without = f", or turn the API off with {off}" if off else ""
     try:
         sock.bind((host, port))
         sock.listen(128)
@@ -42,11 +46,12 @@ def bind_loopback(port: int, host: str = HOST) -> socket.socket:
         if error.errno == errno.EADDRINUSE:
             raise UserError(
                 f"Port {port} on {host} is in use (another posesim-cam, or another program)",
-                "choose another with --control-port PORT, or turn the API off with --no-control",
+                f"choose another with {option} PORT{without}",
             ) from None
         raise UserError(
-            f"The control API cannot listen on {host}:{port} ({error.strerror or error})",
-            "choose another --control-port, or turn the API off with --no-control",
+            f"{'The control API' if off else 'The board'} cannot listen on {host}:{port} "
+            f"({error.strerror or error})",
+            f"choose another {option}{without}",
         ) from None
     return sock
 
@@ -57,11 +62,20 @@ class ControlServer:
     Args:
         app: the app (``api.create_app``).
         port: TCP port on 127.0.0.1; 0 picks a free one (see ``port`` after ``start``).
+        option, off: the command's options for another port and for no server ("": none),
+            named when the port cannot be had.
     """
 
-    def __init__(self, app: ASGIApp, port: int = DEFAULT_CONTROL_PORT) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        port: int = DEFAULT_CONTROL_PORT,
+        option: str = "--control-port",
+        off: str = "--no-control",
+    ) -> None:
         self.app = app
         self.requested_port = port
+        self.options = (option, off)
         self.port: int | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -72,7 +86,7 @@ class ControlServer:
 
     def start(self) -> ControlServer:
         """Bind the port and start serving (returns once the server accepts connections)."""
-        sock = bind_loopback(self.requested_port)
+        sock = bind_loopback(self.requested_port, option=self.options[0], off=self.options[1])
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
             self.app,

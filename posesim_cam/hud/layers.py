@@ -235,7 +235,7 @@ class PlayerScores(Layer):
 
 class Badges(Layer):
     """Status pills stacked at the top centre: "No target selected" (idle), "Paused" with a
-    pause icon (paused), then ``hud.message``."""
+    pause icon (paused), then ``hud.message``, then the session's ``hud.notices``."""
 
     def draw(self, canvas: Canvas, hud: HudState) -> None:
         badges: list[tuple[str, bool]] = []  # (text, pause icon)
@@ -245,6 +245,7 @@ class Badges(Layer):
             badges.append(("Paused", True))
         if hud.message:
             badges.append((hud.message, False))
+        badges.extend((notice, False) for notice in hud.notices)
         out, layout, theme = canvas.image, self.layout, self.theme
         px = layout.px
         scale, th = layout.font(19), layout.thick(1.8)

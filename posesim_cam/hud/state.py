@@ -88,6 +88,7 @@ class HudState:
         summary: the end card (phase FINISHED).
         fps: frames per second, shown as small debug text when given.
         message: a status line such as "No person in view".
+        notices: small status lines of the session's links, e.g. "class offline".
         visible: False draws the camera picture alone (the HUD hidden from the control API);
             the camera-lost card shows regardless.
     """
@@ -107,6 +108,7 @@ class HudState:
     summary: SummaryCard | None = None
     fps: float | None = None
     message: str | None = None
+    notices: tuple[str, ...] = ()
     visible: bool = True
 
     def __post_init__(self) -> None:

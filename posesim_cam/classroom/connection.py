@@ -1,0 +1,62 @@
+"""Opening a connection to a class's Redis, and saying in one sentence why it failed.
+
+Imports redis-py (lazily: only class mode needs it), ``errors`` and ``classroom.address``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from posesim_cam.classroom.address import ClassAddress
+from posesim_cam.errors import UserError
+
+TIMEOUT = 3.0  # seconds for a connect or a reply: a live loop never waits longer on Redis
+
+
+def connection_error(error: Exception, address: ClassAddress) -> UserError:
+    """The one sentence for what went wrong talking to ``address`` (never its password)."""
+    text = str(error).strip().rstrip(".") or type(error).__name__
+    upper = text.upper()
+    where = f"The class server {address.host}:{address.port}"
+    if "WRONGPASS" in upper or "INVALID PASSWORD" in upper or "INVALID USERNAME" in upper:
+        return UserError(f"{where} refused the password", "check the password in the class URL")
+    if "NOAUTH" in upper or "AUTHENTICATION REQUIRED" in upper or "AUTHENTICATED" in upper:
+        return UserError(
+            f"{where} needs a password",
+            "put it in the class URL: rediss://:PASSWORD@HOST:PORT/CLASS",
+        )
+    if "SSL" in upper or "CERTIFICATE" in upper or "TLS" in upper:
+        return UserError(
+            f"{where} could not agree on TLS ({text})",
+            "use rediss:// for a TLS server and redis:// for a plain one",
+        )
+    if "TIMEOUT" in upper or "TIMED OUT" in upper:
+        return UserError(
+            f"{where} did not answer within {TIMEOUT:g} s",
+            "check the host and port, and that Redis runs there",
+        )
+    return UserError(
+        f"{where} cannot be reached ({text.splitlines()[0][:200]})",
+        "check the host and port, and that Redis runs there",
+    )
+
+
+def open_client(address: ClassAddress, timeout: float = TIMEOUT) -> Any:
+    """A connected ``redis.Redis`` (answered a PING), else UserError."""
+    import redis
+
+    client = redis.Redis(
+        **address.connection_options(),  # type: ignore[arg-type]
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        decode_responses=True,
+        # RESP2: what every Redis and hosted service speaks (RESP3's HELLO is Redis 6+ only).
+        protocol=2,
+        client_name="posesim-cam",
+    )
+    try:
+        client.ping()
+    except Exception as error:  # redis-py's own kinds, OSError, ssl errors
+        client.close()
+        raise connection_error(error, address) from None
+    return client
