@@ -126,10 +126,11 @@ def serve_board(
     ``stop``); ``ready`` is called with the board's URL once it serves."""
     address = parse_class_url(url, "The class URL")
     open_client(address).close()  # a wrong password or host: one sentence, before serving
-    board = ClassBoard(address, log=log).start()
+    board = ClassBoard(address, log=log)
     server = ControlServer(create_board_app(board), port, option="--port", off="")
+    server.start()  # a port in use: one sentence, before the board follows anything
+    board.start()
     try:
-        server.start()
         page = f"{server.url}/board"
         data = f"{server.url}/board.json"
         print(f"posesim-cam: the board of class '{address.name}' is at {page} (data: {data}). "
