@@ -25,6 +25,11 @@ def connection_error(error: Exception, address: ClassAddress) -> UserError:
             f"{where} needs a password",
             "put it in the class URL: rediss://:PASSWORD@HOST:PORT/CLASS",
         )
+    if "NOPERM" in upper or "NO PERMISSIONS" in upper:
+        return UserError(
+            f"{where} does not let this login use class '{address.name}'",
+            "check the user and the class name in the class URL",
+        )
     if "SSL" in upper or "CERTIFICATE" in upper or "TLS" in upper:
         return UserError(
             f"{where} could not agree on TLS ({text})",

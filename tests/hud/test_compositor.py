@@ -570,3 +570,20 @@ def test_paste_rounded_copies_the_middle_and_softens_the_corners() -> None:
     assert (out[5, 10] == 0).all(), "the corner stays outside the rounding"
     assert 0 < int(out[5 + 2, 10 + 2, 0]) < 200, "the arc is anti-aliased"
     assert (out[:5] == 0).all() and (out[:, 60:] == 0).all()
+
+
+@pytest.mark.parametrize("phase", [Phase.IDLE, Phase.PLAYING, Phase.FINISHED])
+def test_a_links_notice_is_a_badge_at_the_top_centre(phase: Phase) -> None:
+    camera = grey_camera(1280, 720)
+    compositor = Compositor(1280, 720)
+    plain = compositor.compose(camera, HudState(phase=phase))
+    noticed = compositor.compose(camera, HudState(phase=phase, notices=("class offline",)))
+    changed = np.abs(noticed.astype(int) - plain.astype(int)).max(axis=2) > 20
+    rows, cols = np.nonzero(changed)
+    assert changed.sum() > 500
+    assert rows.max() < 720 * 0.3  # the top of the picture
+    assert abs((cols.min() + cols.max()) / 2 - 640) < 40  # centred
+    # A second notice stacks below the first.
+    both = compositor.compose(camera, HudState(phase=phase, notices=("class offline", "x y z")))
+    lower = np.abs(both.astype(int) - noticed.astype(int)).max(axis=2) > 20
+    assert np.nonzero(lower)[0].min() > rows.min()
