@@ -103,7 +103,7 @@ class Setting:
         remedy = (
             f"write e.g. {self._example(where)}" if self.example else f"give {self._describe()}"
         )
-        hide = what.endswith("empty") or (self.secret and isinstance(value, str))
+        hide = what.endswith("empty") or self.secret  # a password may be a number too
         problem = f"{where} {what}" if hide else f"{where} {what}, not {_shown(value)}"
         raise SettingError(problem, remedy)
 

@@ -156,3 +156,22 @@ def test_wrong_password_and_port_in_use_are_one_sentence(testdata: Path, tmp_pat
         assert done.stderr.count("\n") == 1 and "Choose another with --port PORT." in done.stderr
     finally:
         server.kill()
+
+
+def test_the_class_and_player_come_from_the_config_file_too(
+    taken: RedisServer, testdata: Path, tmp_path: Path
+):
+    from posesim_cam.commands.run import RunOptions
+
+    options = RunOptions.from_settings({"class": taken.url(), "player": "Ana"})
+    assert (options.class_url, options.player) == (taken.url(), "Ana")
+    config = tmp_path / "config.toml"
+    config.write_text(f'[run]\nclass = "{taken.url()}"\nplayer = "Ana"\n')
+    squats = str(testdata / "video" / "squats_1person_5fps.mp4")
+    done = posesim("run", "--config", str(config), "--source", squats, "--target", squats,
+                   "--output", "null", "--no-control", env=user_env(tmp_path / "home"))  # fmt: skip
+    assert done.returncode == 2 and "The name 'Ana' is taken in class 'test'" in done.stderr
+    config.write_text("[run]\nclass = 987654\n")  # a URL may hold a password: never shown
+    done = posesim("run", "--config", str(config), "--source", squats, env=user_env(tmp_path))
+    assert done.returncode == 2 and "class in the config file's [run] table" in done.stderr
+    assert "987654" not in done.stderr
