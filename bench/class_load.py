@@ -5,7 +5,8 @@ each, each student on a Redis connection of its own.
     python bench/class_load.py                       # 1,000 students for 120 s, then a ramp
     python bench/class_load.py --students 1000 --seconds 120 --ramp 250,500,1000,2000,4000
 
-For each count: the publish rate asked for and reached, the rate the board received,
+For each count, over a window that starts once every student's connection is open: the publish
+rate asked for and reached, the share of the published messages the board took,
 publish-to-board lag p50/p95 (the message's ``sent`` stamp to the board taking it, same clock),
 the board's CPU and memory, Redis's CPU and memory, and how long `GET /board.json` takes. The
 students are worker processes (one per core), each looping over its students' connections; where
@@ -37,15 +38,18 @@ HZ = 5.0
 CLASS = "load"
 
 
-def students(
-    port: int, first: int, count: int, seconds: float, sent: multiprocessing.Value
-) -> None:
-    """``count`` students, publishing as ``ClassLink._publish_live`` does, for ``seconds``."""
+def students(port: int, first: int, count: int, seconds: float, done: object, go: object) -> None:
+    """``count`` students, publishing as ``ClassLink._publish_live`` does, for ``seconds`` once
+    ``go`` is set (after every connection is open); puts (published, seconds) on ``done``."""
     import redis
 
     keys = ClassKeys(CLASS)
     rng = random.Random(first)
     clients = [redis.Redis(port=port, decode_responses=True, protocol=2) for _ in range(count)]
+    for client in clients:
+        client.ping()
+    done.put(("ready", 0.0))  # type: ignore[attr-defined]
+    go.wait()  # type: ignore[attr-defined]
     names = [f"Student {first + k:05d}" for k in range(count)]
     scores = [rng.uniform(20, 90) for _ in range(count)]
     period = 1.0 / HZ
@@ -69,8 +73,7 @@ def students(
         delay = start + tick * period - time.monotonic()
         if delay > 0:
             time.sleep(delay)
-    with sent.get_lock():  # type: ignore[attr-defined]
-        sent.value += published  # type: ignore[attr-defined]
+    done.put((published, time.monotonic() - start))  # type: ignore[attr-defined]
     for client in clients:
         client.close()
 
@@ -95,41 +98,74 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def measure(count: int, seconds: float, server: RedisServer, board: subprocess.Popen,
-            board_port: int) -> dict:  # fmt: skip
+def start_board(server: RedisServer) -> tuple[subprocess.Popen, int]:
+    """A fresh `posesim-cam class board` (each count starts with an empty board)."""
+    port = free_port()
+    board = subprocess.Popen(
+        [str(SCRIPT), "class", "board", server.url(CLASS), "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            get_json(port, "/board.json")
+            return board, port
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("the board did not start")
+
+
+def measure(count: int, seconds: float, server: RedisServer) -> dict:
     client = server.client()
-    client.delete(*client.scan_iter(match=ClassKeys(CLASS).pattern)) if client.dbsize() else None
+    client.flushall()
+    board, board_port = start_board(server)
+    try:
+        return _measure(count, seconds, server, board, board_port)
+    finally:
+        board.terminate()
+        board.wait(timeout=10)
+
+
+def _measure(count: int, seconds: float, server: RedisServer, board: subprocess.Popen,
+             board_port: int) -> dict:  # fmt: skip
+    client = server.client()
     workers = max(1, os.cpu_count() or 1)
-    sent = multiprocessing.Value("l", 0)
-    before_stats, _ = get_json(board_port, "/board/stats.json")
-    board_cpu, redis_cpu = cpu_seconds(board.pid), cpu_seconds(server.process.pid)  # type: ignore[union-attr]
-    started = time.monotonic()
+    done: multiprocessing.Queue = multiprocessing.Queue()
+    go = multiprocessing.Event()
     share = [count // workers + (1 if k < count % workers else 0) for k in range(workers)]
     firsts = [sum(share[:k]) for k in range(workers)]
     processes = [
-        multiprocessing.Process(target=students, args=(server.port, first, n, seconds, sent))
+        multiprocessing.Process(target=students, args=(server.port, first, n, seconds, done, go))
         for first, n in zip(firsts, share, strict=True) if n
     ]  # fmt: skip
     for process in processes:
         process.start()
+    for _ in processes:
+        done.get(timeout=120)  # every connection open: the window starts now
+    before_stats, _ = get_json(board_port, "/board/stats.json")
+    board_cpu, redis_cpu = cpu_seconds(board.pid), cpu_seconds(server.process.pid)  # type: ignore[union-attr]
+    started = time.monotonic()
+    go.set()
     json_times, sizes = [], []
-    while any(p.is_alive() for p in processes):
+    while any(p.is_alive() for p in processes) and time.monotonic() - started < seconds + 60:
         time.sleep(1.0)
         data, took = get_json(board_port, "/board.json")
         json_times.append(took)
         sizes.append(len(json.dumps(data)))
+    finished = [done.get(timeout=60) for _ in processes]
     for process in processes:
         process.join()
     elapsed = time.monotonic() - started
     time.sleep(0.5)  # the board takes the last messages
     after_stats, _ = get_json(board_port, "/board/stats.json")
     players = len(get_json(board_port, "/board.json")[0]["players"])
+    sent = sum(int(published) for published, _ in finished)
     memory = client.info("memory")["used_memory"] / 1e6
     return {
         "students": count,
         "asked": count * HZ,
-        "reached": sent.value / elapsed,
-        "received": (after_stats["messages"] - before_stats["messages"]) / elapsed,
+        "reached": sum(published / took for published, took in finished),
+        "received": (after_stats["messages"] - before_stats["messages"]) / max(sent, 1),
         "p50": after_stats.get("p50", float("nan")),
         "p95": after_stats.get("p95", float("nan")),
         "board_cpu": (cpu_seconds(board.pid) - board_cpu) / elapsed,
@@ -152,36 +188,23 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         server = RedisServer(Path(scratch)).start()
-        board_port = free_port()
-        board = subprocess.Popen(
-            [str(SCRIPT), "class", "board", server.url(CLASS), "--port", str(board_port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
         try:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                try:
-                    get_json(board_port, "/board.json")
-                    break
-                except OSError:
-                    time.sleep(0.2)
-            rows.append(("main", measure(args.students, args.seconds, server, board, board_port)))
+            rows.append(("main", measure(args.students, args.seconds, server)))
             for count in [int(c) for c in args.ramp.split(",") if c.strip()]:
-                rows.append(("ramp", measure(count, args.ramp_seconds, server, board, board_port)))
+                rows.append(("ramp", measure(count, args.ramp_seconds, server)))
         finally:
-            board.terminate()
-            board.wait(timeout=10)
             server.kill()
     print(f"{os.cpu_count()} cores; {HZ:g} messages a second per student; main run "
           f"{args.seconds:g} s, ramp steps {args.ramp_seconds:g} s each\n")  # fmt: skip
     print(
-        "| run | students | msgs/s asked | reached | board received | lag p50 | lag p95 | "
-        "board CPU | board RSS | Redis CPU | Redis memory | /board.json | its size |"
+        "| run | students | on the board | msgs/s asked | reached | board took | lag p50 | "
+        "lag p95 | board CPU | board RSS | Redis CPU | Redis memory | /board.json | its size |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for kind, r in rows:
-        print(f"| {kind} | {r['students']} | {r['asked']:.0f} | {r['reached']:.0f} | "
-              f"{r['received']:.0f} | {r['p50'] * 1000:.0f} ms | {r['p95'] * 1000:.0f} ms | "
+        print(f"| {kind} | {r['students']} | {r['players']} | {r['asked']:.0f} | "
+              f"{r['reached']:.0f} | {r['received'] * 100:.1f} % | {r['p50'] * 1000:.1f} ms | "
+              f"{r['p95'] * 1000:.1f} ms | "
               f"{r['board_cpu'] * 100:.0f} % | {r['board_mb']:.0f} MB | "
               f"{r['redis_cpu'] * 100:.0f} % | {r['redis_mb']:.1f} MB | {r['json_ms']:.0f} ms | "
               f"{r['json_kb']:.0f} kB |")  # fmt: skip

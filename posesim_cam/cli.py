@@ -242,7 +242,12 @@ def score(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Config file (default: config.toml in the user config folder).",
 )
-@click.option("--class", "class_url", help="Join a class: redis://HOST:PORT/CLASS (docs/class.md).")
+@click.option(
+    "--class",
+    "class_url",
+    envvar="POSESIM_CLASS",
+    help="Join a class: redis://HOST:PORT/CLASS, or $POSESIM_CLASS (docs/class.md).",
+)
 @click.option("--player", help="Your name in the class (with --class).")
 @library_option
 @functools.partial(backend_options, resolve=False)

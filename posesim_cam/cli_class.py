@@ -18,11 +18,15 @@ BOARD_PORT = 8770  # commands.classroom.DEFAULT_BOARD_PORT, without importing it
 
 @click.group("class")
 def class_group() -> None:
-    """A class of students at home on one live board (over Redis)."""
+    """A class of students at home on one live board (over Redis).
+
+    URL is redis://HOST:PORT/CLASS or rediss://:PASSWORD@HOST:PORT/CLASS; with $POSESIM_CLASS
+    set, it may be left out (and its password stays out of the process list).
+    """
 
 
 @class_group.command()
-@click.argument("url")
+@click.argument("url", envvar="POSESIM_CLASS")
 @click.option("--port", default=BOARD_PORT, show_default=True, type=click.IntRange(0, 65535),
               help="Port of the board on 127.0.0.1 (0: a free one).")  # fmt: skip
 def board(url: str, port: int) -> None:
@@ -34,7 +38,7 @@ def board(url: str, port: int) -> None:
 
 
 @class_group.command()
-@click.argument("url")
+@click.argument("url", envvar="POSESIM_CLASS")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV: target, rank, player, score...")
 def results(url: str, as_json: bool, as_csv: bool) -> None:
@@ -68,7 +72,7 @@ def results(url: str, as_json: bool, as_csv: bool) -> None:
 
 
 @class_group.command()
-@click.argument("url")
+@click.argument("url", envvar="POSESIM_CLASS")
 @click.option("--yes", is_flag=True, help="Do not ask.")
 def clear(url: str, yes: bool) -> None:
     """Delete everything the class at URL keeps (live states, names, final records)."""

@@ -27,6 +27,7 @@ from posesim_cam.classroom.results import TargetRanking, clean_score, clean_text
 from posesim_cam.errors import UserError
 
 STALE_SECONDS = 10.0  # a student silent this long shows as "away"
+FORGET_SECONDS = 600.0  # and this long leaves the board (a board may run for days)
 MAX_PLAYERS = 5000  # the board keeps at most this many students (the most recent)
 RANKINGS_SECONDS = 2.0  # how often the final rankings are read again
 STATES = frozenset({"idle", "countdown", "playing", "paused", "finished", "camera_lost"})
@@ -63,10 +64,12 @@ def parse_live(text: object, received: float) -> BoardPlayer | None:
 
 
 def ranked(players: list[BoardPlayer], now: float) -> list[BoardPlayer]:
-    """Best live score first, those without a score after; silent ones marked away."""
+    """Best live score first, those without a score after; silent ones marked away, and left
+    out after FORGET_SECONDS."""
     shown = [
         p if now - p.updated <= STALE_SECONDS else BoardPlayer(**{**asdict(p), "state": "away"})
         for p in players
+        if now - p.updated <= FORGET_SECONDS
     ]
     return sorted(shown, key=lambda p: (p.score is None, -(p.score or 0.0), p.name.casefold()))
 

@@ -175,3 +175,14 @@ def test_the_class_and_player_come_from_the_config_file_too(
     done = posesim("run", "--config", str(config), "--source", squats, env=user_env(tmp_path))
     assert done.returncode == 2 and "class in the config file's [run] table" in done.stderr
     assert "987654" not in done.stderr
+
+
+def test_the_url_can_come_from_the_environment(redis_server: RedisServer, tmp_path: Path):
+    env = {**user_env(tmp_path), "POSESIM_CLASS": redis_server.url("quiet")}
+    done = posesim("class", "results", env=env)
+    assert done.returncode == 0 and "Class 'quiet' has no final scores yet." in done.stdout
+    cleared = posesim("class", "clear", "--yes", env=env)
+    assert cleared.returncode == 0 and "Deleted 0 keys." in cleared.stdout
+    env.pop("POSESIM_CLASS")
+    missing = posesim("class", "results", env=env)
+    assert missing.returncode == 2 and "Missing argument 'URL'" in missing.stderr
