@@ -19,9 +19,16 @@ from posesim_cam.classroom.link import ClassLink
 from posesim_cam.clock import Phase
 from posesim_cam.commands.classroom import serve_board
 from posesim_cam.control.controls import Status
+from posesim_cam.records import AttemptRecord
+from posesim_cam.scoring.outcome import Outcome
 from tests.classroom.redis_server import RedisServer
-from tests.classroom.test_link import attempt
 from tests.control.browser import chromium, free_port
+
+
+def final(score: float) -> AttemptRecord:
+    outcome = Outcome(score, 0.9, 900, 880, False, [])
+    return AttemptRecord("sun salutation", "ab12" * 5, "encoder_v2", True, outcome)
+
 
 STUDENTS = {"Ana": 91.4, "Ben K.": 84.0, "Chloé": 77.2, "Dev": 63.5, "Emeka": 58.9, "Fran": None}
 
@@ -41,8 +48,8 @@ def main() -> None:
             ClassLink(address, name, f"m{k}", lambda s=score: status(s)).start()
             for k, (name, score) in enumerate(STUDENTS.items())
         ]
-        links[0].submit(attempt(88.6))
-        links[1].submit(attempt(81.3))
+        links[0].submit(final(88.6))
+        links[1].submit(final(81.3))
         pages: list[str] = []
         stop = threading.Event()
         thread = threading.Thread(target=serve_board,
