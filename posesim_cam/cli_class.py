@@ -59,8 +59,9 @@ def results(url: str, as_json: bool, as_csv: bool) -> None:
                          "time"])  # fmt: skip
         for ranking in rankings:
             for row in ranking.rows:
-                writer.writerow([ranking.target, ranking.target_sha, row.rank, row.player,
-                                 row.score, row.grade, row.attempts, row.time])  # fmt: skip
+                writer.writerow([_cell(ranking.target), ranking.target_sha, row.rank,
+                                 _cell(row.player), row.score, _cell(row.grade or ""),
+                                 row.attempts, _cell(row.time or "")])  # fmt: skip
         click.echo(buffer.getvalue(), nl=False)
         return
     if not rankings:
@@ -71,13 +72,20 @@ def results(url: str, as_json: bool, as_csv: bool) -> None:
             click.echo(f"  {row.rank:>3}. {row.player:<24} {row.score:6.1f}  {row.grade or ''}")
 
 
+def _cell(text: str) -> str:
+    """Text a spreadsheet shows as text (a target name from the network could be a formula)."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 @class_group.command()
 @click.argument("url", envvar="POSESIM_CLASS")
 @click.option("--yes", is_flag=True, help="Do not ask.")
 def clear(url: str, yes: bool) -> None:
     """Delete everything the class at URL keeps (live states, names, final records)."""
+    from posesim_cam.classroom.address import parse_class_url
     from posesim_cam.commands.classroom import clear_class
 
     if not yes:
-        click.confirm(f"Delete every score of class '{url.rsplit('/', 1)[-1]}'?", abort=True)
+        name = parse_class_url(url, "The class URL").name  # never the password
+        click.confirm(f"Delete every score of class '{name}'?", abort=True)
     click.echo(f"Deleted {clear_class(url)} keys.")

@@ -12,6 +12,7 @@ Imports ``classroom`` (address, connection, keys, names, results) and ``errors``
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from collections import deque
@@ -20,7 +21,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, TextIO
 
 from posesim_cam.classroom.address import ClassAddress
-from posesim_cam.classroom.connection import open_client
+from posesim_cam.classroom.connection import TIMEOUT, open_client
 from posesim_cam.classroom.keys import ClassKeys
 from posesim_cam.classroom.names import name_key, shown_name
 from posesim_cam.classroom.results import TargetRanking, clean_score, clean_text, read_rankings
@@ -33,6 +34,8 @@ RANKINGS_SECONDS = 2.0  # how often the final rankings are read again
 STATES = frozenset({"idle", "countdown", "playing", "paused", "finished", "camera_lost"})
 BACKOFF = (0.5, 1.0, 2.0, 4.0)
 LAG_SAMPLES = 2000
+MAX_MESSAGE = 4096  # bytes of one live message: ours are about 150
+STABLE_SECONDS = 5.0  # a connection that lasted this long is retried at once when it drops
 
 
 @dataclass(frozen=True)
@@ -47,20 +50,44 @@ class BoardPlayer:
     updated: float  # time.time() of the student's last message, as the board received it
 
 
-def parse_live(text: object, received: float) -> BoardPlayer | None:
-    """A live message as the board keeps it; None when it is not one."""
-    try:
-        data = json.loads(text) if isinstance(text, str | bytes) else None
-    except ValueError:
+def sent_time(data: dict[str, Any], received: float) -> float | None:
+    """The message's ``sent`` stamp where it is a time within an hour before ``received``."""
+    sent = data.get("sent")
+    if isinstance(sent, bool) or not isinstance(sent, int | float):
         return None
+    try:
+        sent = float(sent)
+    except OverflowError:
+        return None
+    return sent if math.isfinite(sent) and 0.0 <= received - sent < 3600.0 else None
+
+
+def _parse(text: object, received: float, seeded: bool) -> tuple[BoardPlayer, float | None] | None:
+    data = json.loads(text) if isinstance(text, str | bytes) and len(text) < MAX_MESSAGE else None
     if not isinstance(data, dict):
         return None
     name = shown_name(data.get("player"))
     if name is None:
         return None
-    state = data.get("state") if data.get("state") in STATES else "idle"
-    return BoardPlayer(name, clean_score(data.get("score")), clean_text(data.get("grade"), 20),
-                       clean_text(data.get("target")), str(state), received)  # fmt: skip
+    state = data.get("state")
+    state = state if isinstance(state, str) and state in STATES else "idle"
+    sent = sent_time(data, received)
+    # A state read back from the hash is as old as it was sent (an hour at most), not new.
+    updated = (sent if sent is not None else received - STALE_SECONDS) if seeded else received
+    player = BoardPlayer(name, clean_score(data.get("score")), clean_text(data.get("grade"), 20),
+                         clean_text(data.get("target")), state, updated)  # fmt: skip
+    return player, sent
+
+
+def parse_live(
+    text: object, received: float, seeded: bool = False
+) -> tuple[BoardPlayer, float | None] | None:
+    """A live message as the board keeps it, and its ``sent`` stamp; None when it is not one
+    (any failure of untrusted input, e.g. JSON nested ten thousand deep, means "not one")."""
+    try:
+        return _parse(text, received, seeded)
+    except Exception:
+        return None
 
 
 def ranked(players: list[BoardPlayer], now: float) -> list[BoardPlayer]:
@@ -111,7 +138,7 @@ class ClassBoard:
     def close(self) -> None:
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=TIMEOUT + 2)  # every Redis call ends within TIMEOUT
         self._thread = None
 
     def snapshot(self) -> dict[str, Any]:
@@ -154,7 +181,7 @@ class ClassBoard:
                 self._stop.wait(BACKOFF[min(attempt, len(BACKOFF) - 1)])
                 attempt += 1
                 continue
-            attempt = 0
+            connected_at = time.monotonic()
             try:
                 self._follow(client)
             except Exception as error:  # the connection broke: read everything again
@@ -164,6 +191,12 @@ class ClassBoard:
                                "reconnecting.")  # fmt: skip
             finally:
                 client.close()
+            # A failure that comes back at once (a refused command, a server going down) is
+            # not retried in a tight loop.
+            lasted = time.monotonic() - connected_at > STABLE_SECONDS
+            attempt = 0 if lasted else attempt + 1
+            if not lasted:
+                self._stop.wait(BACKOFF[min(attempt, len(BACKOFF) - 1)])
 
     def _follow(self, client: Any) -> None:
         pubsub = client.pubsub(ignore_subscribe_messages=True)
@@ -172,11 +205,12 @@ class ClassBoard:
             received = time.time()
             seeded = {}
             for text in client.hgetall(self.keys.players).values():
-                player = parse_live(text, received)
-                if player is not None:
-                    seeded[name_key(player.name)] = player
+                parsed = parse_live(text, received, seeded=True)
+                if parsed is not None:
+                    seeded[name_key(parsed[0].name)] = parsed[0]
             with self._lock:
-                self._players.update(seeded)
+                for key, player in sorted(seeded.items(), key=lambda item: item[1].updated):
+                    self._keep(key, player)
             self.online = True
             self._tell(f"following class '{self.address.name}' at {self.address.host}:"
                        f"{self.address.port}.")  # fmt: skip
@@ -196,19 +230,19 @@ class ClassBoard:
 
     def _take(self, data: object) -> None:
         received = time.time()
-        player = parse_live(data, received)
-        if player is None:
+        parsed = parse_live(data, received)
+        if parsed is None:
             return
+        player, sent = parsed
         self.messages += 1
-        try:
-            sent = json.loads(data).get("sent")  # type: ignore[arg-type]
-            if isinstance(sent, int | float) and abs(received - sent) < 3600:
-                self.lags.append(received - float(sent))
-        except (ValueError, AttributeError, TypeError):
-            pass
-        key = name_key(player.name)
+        if sent is not None:
+            self.lags.append(received - sent)
         with self._lock:
-            self._players.pop(key, None)  # re-inserted last: the most recent survive the bound
-            self._players[key] = player
-            while len(self._players) > MAX_PLAYERS:
-                self._players.pop(next(iter(self._players)))
+            self._keep(name_key(player.name), player)
+
+    def _keep(self, key: str, player: BoardPlayer) -> None:
+        """Keep ``player`` (the lock held), most recent last, at most MAX_PLAYERS."""
+        self._players.pop(key, None)  # re-inserted last: the most recent survive the bound
+        self._players[key] = player
+        while len(self._players) > MAX_PLAYERS:
+            self._players.pop(next(iter(self._players)))

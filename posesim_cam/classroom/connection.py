@@ -46,9 +46,18 @@ def connection_error(error: Exception, address: ClassAddress) -> UserError:
     )
 
 
+def is_connection_problem(error: BaseException) -> bool:
+    """Whether ``error`` came from talking to Redis (redis-py's errors, sockets, TLS)."""
+    import redis
+
+    return isinstance(error, redis.exceptions.RedisError | OSError)
+
+
 def open_client(address: ClassAddress, timeout: float = TIMEOUT) -> Any:
     """A connected ``redis.Redis`` (answered a PING), else UserError."""
     import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
     client = redis.Redis(
         **address.connection_options(),  # type: ignore[arg-type]
@@ -57,6 +66,9 @@ def open_client(address: ClassAddress, timeout: float = TIMEOUT) -> Any:
         decode_responses=True,
         # RESP2: what every Redis and hosted service speaks (RESP3's HELLO is Redis 6+ only).
         protocol=2,
+        # No retries of its own: every call ends within ``timeout``, and the link and the board
+        # reconnect themselves (redis-py would otherwise retry a dead host for half a minute).
+        retry=Retry(NoBackoff(), 0),
         client_name="posesim-cam",
     )
     try:

@@ -15,6 +15,7 @@ Imports ``classroom`` (address, connection, keys, names), ``control.controls`` (
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -26,7 +27,7 @@ from enum import Enum
 from typing import Any, TextIO
 
 from posesim_cam.classroom.address import ClassAddress
-from posesim_cam.classroom.connection import open_client
+from posesim_cam.classroom.connection import TIMEOUT, connection_error, open_client
 from posesim_cam.classroom.keys import (
     CLAIM_TTL,
     LIVE_TTL,
@@ -42,6 +43,7 @@ from posesim_cam.records import AttemptRecord
 LIVE_HZ = 5.0
 MAX_QUEUED = 1000  # final records kept while Redis is away; the oldest go first beyond this
 BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)
+STABLE_SECONDS = 5.0  # a connection that lasted this long is retried at once when it drops
 
 
 class LinkState(str, Enum):
@@ -178,10 +180,11 @@ class ClassLink:
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=TIMEOUT + 2)  # every Redis call ends within TIMEOUT
         self._thread = None
-        if self.queued:
-            self._tell(f"{len(self.queued)} final scores could not be sent to class "
+        unsent = len(self.queued) + self.dropped
+        if unsent:
+            self._tell(f"{unsent} final scores could not be sent to class "
                        f"'{self.address.name}'; they are in this session's records.")  # fmt: skip
 
     # -- the thread -------------------------------------------------------------------------
@@ -196,38 +199,45 @@ class ClassLink:
     def _run(self) -> None:
         attempt = 0
         while not self._stop.is_set():
+            client = None
             try:
                 client = self.client_factory(self.address)
                 claim_name(client, self.keys, self.player, self.machine, self.address.name)
             except NameTakenError as error:
                 self.state = LinkState.NAME_TAKEN
                 self._tell(f"{error} Scores are not sent.")
+                _close(client)
                 return
-            except UserError as error:
+            except Exception as error:  # unreachable, refused, or the claim failed: try again
+                _close(client)
                 self.state = LinkState.OFFLINE
-                self._tell(f"{error}. Scores wait and are sent when it is back.")
+                problem = (
+                    error if isinstance(error, UserError) else connection_error(error, self.address)
+                )
+                self._tell(f"{problem} Scores wait and are sent when it is back.")
                 self._stop.wait(BACKOFF[min(attempt, len(BACKOFF) - 1)])
                 attempt += 1
                 continue
-            except Exception as error:  # never let the link die: say it, and try again
-                self.state = LinkState.OFFLINE
-                self._tell(f"the class link failed ({error!r}); trying again.")
-                self._stop.wait(BACKOFF[-1])
-                continue
-            attempt = 0
             self.state = LinkState.ONLINE
             self._tell(f"in class '{self.address.name}' at {self.address.host}:"
                        f"{self.address.port} as {self.player}.")  # fmt: skip
+            connected_at = time.monotonic()
             try:
                 self._serve(client)
-            except Exception as error:  # the connection broke: reconnect
+            except Exception as error:  # the connection broke, or a command was refused
                 if self._stop.is_set():
                     return
                 self.state = LinkState.OFFLINE
                 self._tell(f"lost the class server ({str(error) or type(error).__name__}); "
                            "scores wait and are sent when it is back.")  # fmt: skip
             finally:
-                client.close()
+                _close(client)
+            # A failure that comes back at once (a refused command, a server going down) is
+            # not retried in a tight loop.
+            lasted = time.monotonic() - connected_at > STABLE_SECONDS
+            attempt = 0 if lasted else attempt + 1
+            if not lasted:
+                self._stop.wait(BACKOFF[min(attempt, len(BACKOFF) - 1)])
 
     def _serve(self, client: Any) -> None:
         """Publish until the link closes; raises when the connection breaks."""
@@ -243,9 +253,10 @@ class ClassLink:
                 with self._lock:
                     batch = list(self.queued)[:100]
                 self._write_records(client, batch)
-                with self._lock:
-                    for _ in batch:
-                        self.sent.append(self.queued.popleft())
+                written = {record["id"] for record in batch}
+                with self._lock:  # by id: submit may have dropped the oldest meanwhile
+                    self.sent.extend(batch)
+                    self.queued = deque(r for r in self.queued if r["id"] not in written)
             self._wake.wait(max(0.0, period - (time.monotonic() - started)))
             self._wake.clear()
 
@@ -270,3 +281,9 @@ class ClassLink:
         pipe.expire(self.keys.results, RESULTS_TTL)
         pipe.expire(self.keys.targets, RESULTS_TTL)
         pipe.execute()
+
+
+def _close(client: Any) -> None:
+    if client is not None:
+        with contextlib.suppress(Exception):  # a broken connection may raise: it is gone anyway
+            client.close()

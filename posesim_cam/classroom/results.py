@@ -13,9 +13,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from posesim_cam.classroom.keys import ClassKeys
-from posesim_cam.classroom.names import shown_name
+from posesim_cam.classroom.names import name_key, shown_name
 
 MAX_TEXT = 64
+MAX_RECORD = 4096  # bytes of one stored record: ours are a few hundred
 
 
 def clean_text(value: object, limit: int = MAX_TEXT) -> str | None:
@@ -30,7 +31,10 @@ def clean_score(value: object) -> float | None:
     """A score in 0-100, or None."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        return None
     return round(value, 2) if math.isfinite(value) and 0.0 <= value <= 100.0 else None
 
 
@@ -60,23 +64,31 @@ class TargetRanking:
                 "players": [asdict(row) for row in self.rows]}  # fmt: skip
 
 
+def _record(text: object) -> dict[str, Any] | None:
+    data = json.loads(text) if isinstance(text, str | bytes) and len(text) < MAX_RECORD else None
+    if not isinstance(data, dict):
+        return None
+    player, score = shown_name(data.get("player")), clean_score(data.get("score"))
+    sha = data.get("target_sha")
+    if player is None or score is None or not isinstance(sha, str) or not sha.isalnum():
+        return None
+    return {"player": player, "score": score, "target_sha": sha[:64],
+            "target": clean_text(data.get("target")) or sha[:12],
+            "grade": clean_text(data.get("grade"), 20),
+            "time": clean_text(data.get("time"), 40)}  # fmt: skip
+
+
 def _records(raw: dict[str, str]) -> list[dict[str, Any]]:
+    """The records that are records; anything else (not JSON, nested ten thousand deep, wrong
+    types) is left out, one entry at a time, so one bad entry never hides the others."""
     records = []
     for text in raw.values():
         try:
-            data = json.loads(text)
-        except (TypeError, ValueError):
-            continue
-        if not isinstance(data, dict):
-            continue
-        player, score = shown_name(data.get("player")), clean_score(data.get("score"))
-        sha = data.get("target_sha")
-        if player is None or score is None or not isinstance(sha, str) or not sha.isalnum():
-            continue
-        records.append({"player": player, "score": score, "target_sha": sha[:64],
-                        "target": clean_text(data.get("target")) or sha[:12],
-                        "grade": clean_text(data.get("grade"), 20),
-                        "time": clean_text(data.get("time"), 40)})  # fmt: skip
+            record = _record(text)
+        except Exception:
+            record = None
+        if record is not None:
+            records.append(record)
     return records
 
 
@@ -91,7 +103,7 @@ def rankings(records: list[dict[str, Any]]) -> list[TargetRanking]:
         best: dict[str, dict[str, Any]] = {}
         attempts: dict[str, int] = {}
         for record in target_records:
-            player = record["player"]
+            player = name_key(record["player"])  # "Ana" and "ana" are one player
             attempts[player] = attempts.get(player, 0) + 1
             if player not in best or record["score"] > best[player]["score"]:
                 best[player] = record
@@ -101,7 +113,7 @@ def rankings(records: list[dict[str, Any]]) -> list[TargetRanking]:
             if record["score"] != previous:
                 rank, previous = place, record["score"]
             rows.append(RankRow(rank, record["player"], record["score"], record["grade"],
-                                attempts[record["player"]], record["time"]))  # fmt: skip
+                                attempts[name_key(record["player"])], record["time"]))  # fmt: skip
         out.append(TargetRanking(target_records[0]["target"], sha, tuple(rows)))
     return out
 

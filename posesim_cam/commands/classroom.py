@@ -15,7 +15,11 @@ from typing import Any, TextIO
 from posesim_cam.classroom.address import ClassAddress, parse_class_url
 from posesim_cam.classroom.board import ClassBoard
 from posesim_cam.classroom.board_app import DEFAULT_BOARD_PORT, create_board_app
-from posesim_cam.classroom.connection import connection_error, open_client
+from posesim_cam.classroom.connection import (
+    connection_error,
+    is_connection_problem,
+    open_client,
+)
 from posesim_cam.classroom.keys import ClassKeys
 from posesim_cam.classroom.link import ClassLink, claim_name
 from posesim_cam.classroom.names import player_name
@@ -84,9 +88,9 @@ def join_class(address: ClassAddress, player: str, machine: str) -> None:
     client = open_client(address)
     try:
         claim_name(client, ClassKeys(address.name), player, machine, address.name)
-    except UserError:
-        raise
     except Exception as error:
+        if not is_connection_problem(error):
+            raise
         raise connection_error(error, address) from None
     finally:
         client.close()
@@ -99,6 +103,8 @@ def results(url: str) -> tuple[ClassAddress, list[TargetRanking]]:
     try:
         return address, read_rankings(client, ClassKeys(address.name))
     except Exception as error:
+        if not is_connection_problem(error):
+            raise
         raise connection_error(error, address) from None
     finally:
         client.close()
@@ -114,6 +120,8 @@ def clear_class(url: str) -> int:
             client.delete(*keys[start : start + 500])
         return len(keys)
     except Exception as error:
+        if not is_connection_problem(error):
+            raise
         raise connection_error(error, address) from None
     finally:
         client.close()

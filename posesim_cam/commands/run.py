@@ -79,7 +79,7 @@ class RunOptions:
     detector_model: Path | None = None
     pose_runtime: str | None = None
     flip_test: bool | None = None
-    class_url: str | None = None  # redis://HOST:PORT/CLASS; None: no class
+    class_url: str | None = field(default=None, repr=False)  # may hold a password
     player: str | None = None  # the name the class sees
 
     @property

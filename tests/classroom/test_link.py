@@ -17,6 +17,7 @@ from posesim_cam.classroom.keys import ClassKeys
 from posesim_cam.classroom.link import ClassLink, LinkState, NameTakenError, claim_name
 from posesim_cam.classroom.results import read_rankings
 from posesim_cam.clock import Phase
+from posesim_cam.commands.classroom import join_class
 from posesim_cam.control.controls import Status
 from posesim_cam.errors import UserError
 from posesim_cam.records import AttemptRecord
@@ -149,3 +150,69 @@ def test_the_board_ranks_students_live_and_ignores_junk(redis_server: RedisServe
     finally:
         for closing in (ana, ben, board):
             closing.close()
+
+
+def test_the_acl_user_of_docs_class_md_runs_a_class_and_nothing_else(redis_server: RedisServer):
+    import shlex
+
+    from tests.conftest import REPO_ROOT
+
+    docs = (REPO_ROOT / "docs" / "class.md").read_text()
+    (line,) = [row for row in docs.splitlines() if row.startswith("ACL SETUSER")]
+    redis_server.client().execute_command(*shlex.split(line.replace("CLASS-PASSWORD", "pw")))
+    url = f"redis://yoga-monday:pw@127.0.0.1:{redis_server.port}/yoga-monday"
+    address = parse_class_url(url)
+    ana = ClassLink(address, "Ana", "m1", lambda: status(64.0)).start()
+    board = ClassBoard(address).start()
+    try:
+        ana.submit(attempt(70.0))
+        assert wait_until(lambda: len(board.snapshot()["finals"]) == 1, 10), ana.state
+        assert board.snapshot()["players"][0]["score"] == 64.0 and board.online
+        other = parse_class_url(url.rsplit("/", 1)[0] + "/other")
+        with pytest.raises(UserError, match="does not let this login use class 'other'"):
+            join_class(other, "Ana", "m1")  # what `run --class` does before the session
+        assert "FLUSHALL" not in line.upper() and "@" not in line.split(">")[1].split()[0]
+    finally:
+        ana.close()
+        board.close()
+
+
+def test_poisoned_entries_in_redis_never_take_the_board_down(redis_server: RedisServer):
+    client, keys = redis_server.client(), ClassKeys("test")
+    poison = [
+        "[" * 100000,
+        json.dumps({"player": "Zed", "state": ["x"], "score": 10**400}),
+        json.dumps({"player": "Yan", "score": 50, "sent": 10**400}),
+        "x" * 100000,
+    ]
+    for k, text in enumerate(poison):
+        client.hset(keys.players, f"p{k}", text)
+        client.hset(keys.results, f"r{k}", text)
+        client.publish(keys.live, text)
+    client.hset(keys.results, "good", json.dumps({"player": "Ana", "score": 80, "target": "d",
+                                                  "target_sha": "abc", "time": "t"}))  # fmt: skip
+    board = ClassBoard(parse_class_url(redis_server.url())).start()
+    try:
+        assert wait_until(lambda: board.online and board.snapshot()["finals"], 10)
+        time.sleep(2.5)  # the rankings are read again, poison and all
+        assert board.online
+        names = {p["name"]: p for p in board.snapshot()["players"]}
+        assert names["Zed"]["score"] is None and names["Zed"]["state"] != "playing"
+        assert names["Yan"]["score"] == 50.0
+        (final,) = board.snapshot()["finals"]
+        assert [p["player"] for p in final["players"]] == ["Ana"]
+    finally:
+        board.close()
+
+
+def test_a_server_that_never_answers_is_one_sentence_within_the_timeout():
+    import socket
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # accepts, never replies
+        port = silent.getsockname()[1]
+        started = time.monotonic()
+        with pytest.raises(UserError, match=r"did not answer within 3 s"):
+            open_client(parse_class_url(f"redis://127.0.0.1:{port}/test"))
+        assert time.monotonic() - started < 8  # redis-py's own retries would take 30 s and more

@@ -40,3 +40,16 @@ def test_what_is_not_a_record_is_left_out():
 def test_scores_must_be_finite_and_within_0_to_100():
     assert [clean_score(v) for v in (0, 100, 55.556, -1, 100.01, float("inf"), None, "5")] == [
         0.0, 100.0, 55.56, None, None, None, None, None]  # fmt: skip
+
+
+def test_names_differing_in_case_are_one_player():
+    raw = {"1": record("Ana", 70.0), "2": record("ana", 80.0, time="2026-12-02T11:00:00+00:00")}
+    (only,) = rankings(_records(raw))
+    assert [(r.player, r.score, r.attempts) for r in only.rows] == [("ana", 80.0, 2)]
+
+
+def test_csv_cells_from_the_network_are_never_formulas():
+    from posesim_cam.cli_class import _cell
+
+    assert [_cell(t) for t in ("=HYPERLINK(1)", "+1", "-2", "@SUM", "dance", "")] == [
+        "'=HYPERLINK(1)", "'+1", "'-2", "'@SUM", "dance", ""]  # fmt: skip
