@@ -5,6 +5,8 @@ Imports redis-py (lazily: only class mode needs it), ``errors`` and ``classroom.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from posesim_cam.classroom.address import ClassAddress
@@ -77,3 +79,18 @@ def open_client(address: ClassAddress, timeout: float = TIMEOUT) -> Any:
         client.close()
         raise connection_error(error, address) from None
     return client
+
+
+@contextlib.contextmanager
+def connected(address: ClassAddress, timeout: float = TIMEOUT) -> Iterator[Any]:
+    """A connected client for one piece of work, closed after it; a Redis problem during the
+    work becomes the one sentence of ``connection_error`` (other errors pass unchanged)."""
+    client = open_client(address, timeout)
+    try:
+        yield client
+    except Exception as error:
+        if not is_connection_problem(error):
+            raise
+        raise connection_error(error, address) from None
+    finally:
+        client.close()

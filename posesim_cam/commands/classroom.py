@@ -15,11 +15,7 @@ from typing import Any, TextIO
 from posesim_cam.classroom.address import ClassAddress, parse_class_url
 from posesim_cam.classroom.board import ClassBoard
 from posesim_cam.classroom.board_app import DEFAULT_BOARD_PORT, create_board_app
-from posesim_cam.classroom.connection import (
-    connection_error,
-    is_connection_problem,
-    open_client,
-)
+from posesim_cam.classroom.connection import connected, open_client
 from posesim_cam.classroom.keys import ClassKeys
 from posesim_cam.classroom.link import ClassLink, claim_name
 from posesim_cam.classroom.names import player_name
@@ -85,46 +81,25 @@ def start_class_link(
 def join_class(address: ClassAddress, player: str, machine: str) -> None:
     """Check, before a session starts, that the class can be reached and ``player`` is free
     (UserError otherwise: a wrong password, an unreachable host, a taken name)."""
-    client = open_client(address)
-    try:
+    with connected(address) as client:
         claim_name(client, ClassKeys(address.name), player, machine, address.name)
-    except Exception as error:
-        if not is_connection_problem(error):
-            raise
-        raise connection_error(error, address) from None
-    finally:
-        client.close()
 
 
 def results(url: str) -> tuple[ClassAddress, list[TargetRanking]]:
     """The class at ``url`` and its final rankings."""
     address = parse_class_url(url, "The class URL")
-    client = open_client(address)
-    try:
+    with connected(address) as client:
         return address, read_rankings(client, ClassKeys(address.name))
-    except Exception as error:
-        if not is_connection_problem(error):
-            raise
-        raise connection_error(error, address) from None
-    finally:
-        client.close()
 
 
 def clear_class(url: str) -> int:
     """Delete every key of the class at ``url``; returns how many there were."""
     address = parse_class_url(url, "The class URL")
-    client = open_client(address)
-    try:
+    with connected(address) as client:
         keys = list(client.scan_iter(match=ClassKeys(address.name).pattern, count=500))
         for start in range(0, len(keys), 500):
             client.delete(*keys[start : start + 500])
         return len(keys)
-    except Exception as error:
-        if not is_connection_problem(error):
-            raise
-        raise connection_error(error, address) from None
-    finally:
-        client.close()
 
 
 def serve_board(
