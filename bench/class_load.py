@@ -62,11 +62,15 @@ def students(port: int, first: int, count: int, seconds: float, done: object, go
             message = json.dumps({"v": MESSAGE_VERSION, "player": name,
                                   "score": round(scores[k], 1), "grade": None, "target": "dance",
                                   "state": "playing", "sent": time.time()})  # fmt: skip
+            claim = client.pipeline(transaction=False)  # ClassLink._still_ours
+            claim.set(keys.claim(name), "bench", nx=True, ex=CLAIM_TTL)
+            claim.get(keys.claim(name))
+            claim.execute()
+            client.expire(keys.claim(name), CLAIM_TTL)
             pipe = client.pipeline(transaction=False)
             pipe.publish(keys.live, message)
             pipe.hset(keys.players, name_key(name), message)
             pipe.expire(keys.players, LIVE_TTL)
-            pipe.set(keys.claim(name), "bench", ex=CLAIM_TTL)
             pipe.execute()
             published += 1
         tick += 1

@@ -16,7 +16,10 @@ from posesim_cam.errors import UserError
 SCHEMES = {"redis": False, "rediss": True}  # scheme -> TLS
 DEFAULT_PORT = 6379
 CLASS_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-EXAMPLE = "redis://127.0.0.1:6379/yoga-monday, or rediss://:PASSWORD@HOST:PORT/yoga-monday"
+EXAMPLE = (
+    "redis://127.0.0.1:6379/yoga-monday, or rediss://:PASSWORD@HOST:PORT/yoga-monday (in a "
+    "password, write @ as %40, / as %2F, : as %3A)"
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ def parse_class_url(text: str, source: str = "--class") -> ClassAddress:
         return UserError(f"{source} {problem}", f"write it like {EXAMPLE}")
 
     text = text.strip()
+    if not text:
+        raise bad("is empty")
     try:
         parts = urlsplit(text)
         port = parts.port
@@ -65,9 +70,16 @@ def parse_class_url(text: str, source: str = "--class") -> ClassAddress:
         raise bad(f"has {shown}; a class URL starts with redis:// or rediss:// (TLS)")
     if not parts.hostname:
         raise bad("names no host")
-    name = unquote(parts.path.lstrip("/"))
+    if port == 0:
+        raise bad("has port 0; give the Redis server's port (6379 unless told otherwise)")
+    name = unquote(parts.path.strip("/"))
     if not name:
         raise bad("names no class: add its name as the path, e.g. /yoga-monday")
+    if name.isdigit():
+        raise bad(
+            f"names class '{name}', a number: the path is the class's name, not a Redis "
+            "database number"
+        )
     if not CLASS_NAME.match(name):
         raise bad("has a class name that is not 1-64 letters, digits, '_', '.' or '-'")
     if parts.query or parts.fragment:

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, TextIO
 
 from posesim_cam.classroom.address import ClassAddress
-from posesim_cam.classroom.connection import TIMEOUT, open_client
+from posesim_cam.classroom.connection import TIMEOUT, open_client, reason
 from posesim_cam.classroom.keys import ClassKeys
 from posesim_cam.classroom.names import name_key, shown_name
 from posesim_cam.classroom.results import TargetRanking, clean_score, clean_text, read_rankings
@@ -31,7 +31,7 @@ STALE_SECONDS = 10.0  # a student silent this long shows as "away"
 FORGET_SECONDS = 600.0  # and this long leaves the board (a board may run for days)
 MAX_PLAYERS = 5000  # the board keeps at most this many students (the most recent)
 RANKINGS_SECONDS = 2.0  # how often the final rankings are read again
-STATES = frozenset({"idle", "countdown", "playing", "paused", "finished", "camera_lost"})
+STATES = frozenset({"idle", "countdown", "playing", "paused", "finished", "camera_lost", "left"})
 BACKOFF = (0.5, 1.0, 2.0, 4.0)
 LAG_SAMPLES = 2000
 MAX_MESSAGE = 4096  # bytes of one live message: ours are about 150
@@ -94,7 +94,9 @@ def ranked(players: list[BoardPlayer], now: float) -> list[BoardPlayer]:
     """Best live score first, those without a score after; silent ones marked away, and left
     out after FORGET_SECONDS."""
     shown = [
-        p if now - p.updated <= STALE_SECONDS else BoardPlayer(**{**asdict(p), "state": "away"})
+        p
+        if now - p.updated <= STALE_SECONDS or p.state == "left"
+        else BoardPlayer(**{**asdict(p), "state": "away"})
         for p in players
         if now - p.updated <= FORGET_SECONDS
     ]
@@ -172,23 +174,26 @@ class ClassBoard:
 
     def _run(self) -> None:
         attempt = 0
+        lost = False  # the loss was told; the failed reconnects after it are not
         while not self._stop.is_set():
             try:
                 client = self.client_factory(self.address)
             except UserError as error:
                 self.online = False
-                self._tell(f"{error}. The board tries again in the background.")
+                if not lost:
+                    self._tell(f"{error} The board tries again in the background.")
                 self._stop.wait(BACKOFF[min(attempt, len(BACKOFF) - 1)])
                 attempt += 1
                 continue
+            lost = False
             connected_at = time.monotonic()
             try:
                 self._follow(client)
             except Exception as error:  # the connection broke: read everything again
                 self.online = False
                 if not self._stop.is_set():
-                    self._tell(f"lost the class server ({str(error) or type(error).__name__}); "
-                               "reconnecting.")  # fmt: skip
+                    self._tell(f"lost the class server ({reason(error)}); reconnecting.")
+                    lost = True
             finally:
                 client.close()
             # A failure that comes back at once (a refused command, a server going down) is

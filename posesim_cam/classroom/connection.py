@@ -15,13 +15,21 @@ from posesim_cam.errors import UserError
 TIMEOUT = 3.0  # seconds for a connect or a reply: a live loop never waits longer on Redis
 
 
+def reason(error: BaseException) -> str:
+    """An exception's text for inside a sentence: its first line, no final full stop."""
+    text = (str(error).strip().splitlines() or [""])[0].strip().rstrip(".")
+    return text[:200] or type(error).__name__
+
+
 def connection_error(error: Exception, address: ClassAddress) -> UserError:
     """The one sentence for what went wrong talking to ``address`` (never its password)."""
-    text = str(error).strip().rstrip(".") or type(error).__name__
+    text = reason(error)
     upper = text.upper()
     where = f"The class server {address.host}:{address.port}"
     if "WRONGPASS" in upper or "INVALID PASSWORD" in upper or "INVALID USERNAME" in upper:
         return UserError(f"{where} refused the password", "check the password in the class URL")
+    if "WITHOUT ANY PASSWORD CONFIGURED" in upper:
+        return UserError(f"{where} has no password", "leave the password out of the class URL")
     if "NOAUTH" in upper or "AUTHENTICATION REQUIRED" in upper or "AUTHENTICATED" in upper:
         return UserError(
             f"{where} needs a password",
@@ -38,12 +46,13 @@ def connection_error(error: Exception, address: ClassAddress) -> UserError:
             "use rediss:// for a TLS server and redis:// for a plain one",
         )
     if "TIMEOUT" in upper or "TIMED OUT" in upper:
+        tls = ", and whether it speaks TLS (rediss://) or not (redis://)" if address.tls else ""
         return UserError(
             f"{where} did not answer within {TIMEOUT:g} s",
-            "check the host and port, and that Redis runs there",
+            f"check the host and port, that Redis runs there{tls}",
         )
     return UserError(
-        f"{where} cannot be reached ({text.splitlines()[0][:200]})",
+        f"{where} cannot be reached ({text})",
         "check the host and port, and that Redis runs there",
     )
 

@@ -27,7 +27,7 @@ from enum import Enum
 from typing import Any, TextIO
 
 from posesim_cam.classroom.address import ClassAddress
-from posesim_cam.classroom.connection import TIMEOUT, connection_error, open_client
+from posesim_cam.classroom.connection import TIMEOUT, connection_error, open_client, reason
 from posesim_cam.classroom.keys import (
     CLAIM_TTL,
     LIVE_TTL,
@@ -228,8 +228,8 @@ class ClassLink:
                 if self._stop.is_set():
                     return
                 self.state = LinkState.OFFLINE
-                self._tell(f"lost the class server ({str(error) or type(error).__name__}); "
-                           "scores wait and are sent when it is back.")  # fmt: skip
+                self._tell(f"lost the class server ({reason(error)}); scores wait and are sent "
+                           "when it is back.")  # fmt: skip
             finally:
                 _close(client)
             # A failure that comes back at once (a refused command, a server going down) is
@@ -248,6 +248,14 @@ class ClassLink:
         period = 1.0 / LIVE_HZ
         while not self._stop.is_set():
             started = time.monotonic()
+            if not self._still_ours(client):
+                self.state = LinkState.NAME_TAKEN
+                self._tell(f"the name '{self.player}' was taken in class '{self.address.name}' "
+                           "by another student while this machine was away; scores are no longer "
+                           "sent (they are in this session's records). Join again under another "
+                           "--player name.")  # fmt: skip
+                self._stop.set()
+                return
             self._publish_live(client)
             while self.queued:
                 with self._lock:
@@ -259,14 +267,30 @@ class ClassLink:
                     self.queued = deque(r for r in self.queued if r["id"] not in written)
             self._wake.wait(max(0.0, period - (time.monotonic() - started)))
             self._wake.clear()
+        self._publish_live(client, left=True)  # the board shows at once that the student left
 
-    def _publish_live(self, client: Any) -> None:
-        message = json.dumps(live_message(self.status(), self.player))
+    def _still_ours(self, client: Any) -> bool:
+        """Renew the name's claim if this machine still holds it (or nobody does); False when
+        another machine took it meanwhile (this one stalled for longer than CLAIM_TTL)."""
+        key = self.keys.claim(self.player)
         pipe = client.pipeline(transaction=False)
-        pipe.publish(self.keys.live, message)
-        pipe.hset(self.keys.players, name_key(self.player), message)
+        pipe.set(key, self.machine, nx=True, ex=CLAIM_TTL)
+        pipe.get(key)
+        _, holder = pipe.execute()
+        if holder != self.machine:
+            return False
+        client.expire(key, CLAIM_TTL)
+        return True
+
+    def _publish_live(self, client: Any, left: bool = False) -> None:
+        message = live_message(self.status(), self.player)
+        if left:
+            message["state"] = "left"
+        text = json.dumps(message)
+        pipe = client.pipeline(transaction=False)
+        pipe.publish(self.keys.live, text)
+        pipe.hset(self.keys.players, name_key(self.player), text)
         pipe.expire(self.keys.players, LIVE_TTL)
-        pipe.set(self.keys.claim(self.player), self.machine, ex=CLAIM_TTL)
         pipe.execute()
 
     def _write_records(self, client: Any, records: list[dict[str, Any]]) -> None:
@@ -275,7 +299,7 @@ class ClassLink:
         for record in records:
             pipe.hset(self.keys.results, record["id"], json.dumps(record))
             rank = self.keys.rank(record["target_sha"])
-            pipe.zadd(rank, {record["player"]: record["score"]}, gt=True)
+            pipe.zadd(rank, {name_key(record["player"]): record["score"]}, gt=True)
             pipe.expire(rank, RESULTS_TTL)
             pipe.hsetnx(self.keys.targets, record["target_sha"], record["target"])
         pipe.expire(self.keys.results, RESULTS_TTL)

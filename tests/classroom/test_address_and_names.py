@@ -19,6 +19,7 @@ def test_a_plain_and_a_tls_url_with_a_password():
         "cache.example.com", 6380, "class.7", True)  # fmt: skip
     assert (hosted.username, hosted.password) == ("coach", "s@cret")
     assert parse_class_url("redis://localhost/a").port == 6379
+    assert parse_class_url("redis://localhost/yoga/").name == "yoga"  # a trailing slash
     # The password never shows: not in str, not in repr.
     assert "s@cret" not in str(hosted) and "s%40cret" not in str(hosted)
     assert "s@cret" not in repr(hosted)
@@ -37,6 +38,9 @@ def test_a_plain_and_a_tls_url_with_a_password():
         ("redis://127.0.0.1:6379/yo ga", "class name that is not"),
         ("redis://127.0.0.1:6379/a/b", "class name that is not"),
         ("redis://127.0.0.1:6379/yoga?db=2", "query or fragment"),
+        ("", "is empty"),
+        ("redis://127.0.0.1:0/yoga", "has port 0"),
+        ("redis://127.0.0.1:6379/0", "not a Redis database number"),
     ],
 )
 def test_a_bad_url_is_one_sentence_with_the_form(url: str, phrase: str):

@@ -61,7 +61,7 @@ def test_live_scores_and_final_records_reach_redis_with_an_expiry_on_every_key(
         assert set(stored) == {"v", "id", "player", "target", "target_sha", "score", "grade",
                                "frames", "scored_frames", "finished", "time"}  # fmt: skip
         assert (stored["score"], stored["target_sha"], stored["frames"]) == (88.25, SHA, 120)
-        assert client.zscore(keys.rank(SHA), "Ana") == 88.25
+        assert client.zscore(keys.rank(SHA), "ana") == 88.25
         every_key = list(client.scan_iter(match=keys.pattern))
         assert len(every_key) == 5  # players, claim, results, rank, targets
         assert all(client.ttl(key) > 0 for key in every_key), {k: client.ttl(k) for k in every_key}
@@ -88,7 +88,7 @@ def test_redis_killed_and_restarted_empty_mid_class_loses_no_final_record(
         assert wait_until(lambda: client.hlen(keys.results) == 2, 20)
         scores = sorted(json.loads(v)["score"] for v in client.hgetall(keys.results).values())
         assert scores == [61.0, 77.0]
-        assert client.zscore(keys.rank(SHA), "Ana") == 77.0
+        assert client.zscore(keys.rank(SHA), "ana") == 77.0
         assert ana.state == LinkState.ONLINE and ana.badge is None
     finally:
         ana.close()
@@ -216,3 +216,25 @@ def test_a_server_that_never_answers_is_one_sentence_within_the_timeout():
         with pytest.raises(UserError, match=r"did not answer within 3 s"):
             open_client(parse_class_url(f"redis://127.0.0.1:{port}/test"))
         assert time.monotonic() - started < 8  # redis-py's own retries would take 30 s and more
+
+
+def test_a_name_taken_while_this_machine_stalled_stops_it_and_the_board_sees_who_left(
+    redis_server: RedisServer,
+):
+    gus = link(redis_server, "Gus", [50.0], machine="laptop-1")
+    cy = link(redis_server, "Cy", [40.0], machine="laptop-2")
+    board = ClassBoard(parse_class_url(redis_server.url())).start()
+    client, keys = redis_server.client(), ClassKeys("test")
+    try:
+        assert wait_until(lambda: len(board.snapshot()["players"]) == 2, 10)
+        # Gus's laptop slept past the claim's minute and another machine took "gus".
+        client.set(keys.claim("gus"), "laptop-3", ex=60)
+        assert wait_until(lambda: gus.state == LinkState.NAME_TAKEN, 10)
+        assert client.get(keys.claim("gus")) == "laptop-3"  # never taken back
+        assert gus.badge == "class name taken"
+        cy.close()
+        assert wait_until(lambda: {p["name"]: p["state"] for p in board.snapshot()["players"]}
+                          .get("Cy") == "left", 10)  # fmt: skip
+    finally:
+        for closing in (gus, cy, board):
+            closing.close()

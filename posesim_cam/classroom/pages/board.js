@@ -40,7 +40,7 @@
         requestAnimationFrame(() => { li.style.opacity = ""; });
       }
       li.dataset.rank = String(i + 1);
-      li.className = p.state === "away" ? "away" : "";
+      li.className = p.state === "away" || p.state === "left" ? "away" : "";
       li.children[0].textContent = p.score === null ? "–" : String(rank);
       li.children[1].textContent = p.name;
       li.children[2].textContent = p.target || "";
