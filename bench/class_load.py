@@ -1,6 +1,7 @@
 """Many students on one class board: a real redis-server and a real `posesim-cam class board`
-on loopback, and simulated students publishing what ``ClassLink`` publishes, 5 times a second
-each, each student on a Redis connection of its own.
+on loopback, and simulated students publishing what ``ClassLink`` publishes (the name claim's
+check and renewal, then the live state), 5 times a second each, each student on a Redis
+connection of its own.
 
     python bench/class_load.py                       # 1,000 students for 120 s, then a ramp
     python bench/class_load.py --students 1000 --seconds 120 --ramp 250,500,1000,2000,4000
