@@ -63,7 +63,7 @@ def students(port: int, first: int, count: int, seconds: float, done: object, go
             message = json.dumps({"v": MESSAGE_VERSION, "player": name,
                                   "score": round(scores[k], 1), "grade": None, "target": "dance",
                                   "state": "playing", "sent": time.time()})  # fmt: skip
-            claim = client.pipeline(transaction=False)  # ClassLink._still_ours
+            claim = client.pipeline(transaction=False)  # classroom.link.hold_name
             claim.set(keys.claim(name), "bench", nx=True, ex=CLAIM_TTL)
             claim.get(keys.claim(name))
             claim.execute()

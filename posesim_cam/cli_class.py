@@ -1,7 +1,8 @@
 """`posesim-cam class`: the instructor's commands for a class over Redis (docs/class.md).
 
 Parses and prints only; the work is ``commands.classroom``'s, imported inside each command so
-`--help` loads no network code. Imports ``commands.classroom`` and ``console``.
+`--help` loads no network code. Imports ``commands.classroom``, ``console`` and (pure)
+``classroom.address``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sys
 
 import click
 
-BOARD_PORT = 8770  # commands.classroom.DEFAULT_BOARD_PORT, without importing it for --help
+from posesim_cam.classroom.address import DEFAULT_BOARD_PORT  # pure: --help stays light
 
 
 @click.group("class")
@@ -27,7 +28,8 @@ def class_group() -> None:
 
 @class_group.command()
 @click.argument("url", envvar="POSESIM_CLASS")
-@click.option("--port", default=BOARD_PORT, show_default=True, type=click.IntRange(0, 65535),
+@click.option("--port", default=DEFAULT_BOARD_PORT, show_default=True,
+              type=click.IntRange(0, 65535),
               help="Port of the board on 127.0.0.1 (0: a free one).")  # fmt: skip
 def board(url: str, port: int) -> None:
     """Serve the live board of the class at URL: /board (a page for Zoom or OBS) and

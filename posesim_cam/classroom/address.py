@@ -15,6 +15,7 @@ from posesim_cam.errors import UserError
 
 SCHEMES = {"redis": False, "rediss": True}  # scheme -> TLS
 DEFAULT_PORT = 6379
+DEFAULT_BOARD_PORT = 8770  # where `class board` serves, on 127.0.0.1
 CLASS_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 EXAMPLE = (
     "redis://127.0.0.1:6379/yoga-monday, or rediss://:PASSWORD@HOST:PORT/yoga-monday (in a "

@@ -9,8 +9,6 @@ pages).
 
 from __future__ import annotations
 
-from importlib import resources
-
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -19,16 +17,11 @@ from starlette.types import ASGIApp
 
 from posesim_cam.classroom.board import ClassBoard
 from posesim_cam.control.api import GuardMiddleware
-from posesim_cam.control.pages import PAGE_HEADERS
-
-DEFAULT_BOARD_PORT = 8770
-_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-          ".css": "text/css; charset=utf-8"}  # fmt: skip
+from posesim_cam.control.pages import file_response
 
 
 def _asset(name: str) -> Response:
-    body = resources.files("posesim_cam.classroom").joinpath("pages", name).read_bytes()
-    return Response(body, media_type=_TYPES[name[name.rfind(".") :]], headers=PAGE_HEADERS)
+    return file_response(name, "posesim_cam.classroom")
 
 
 def create_board_app(board: ClassBoard) -> ASGIApp:

@@ -59,15 +59,24 @@ class NameTakenError(UserError):
     """Another machine holds the player's name in this class."""
 
 
-def claim_name(client: Any, keys: ClassKeys, player: str, machine: str, class_name: str) -> None:
-    """Hold ``player`` for ``machine`` (CLAIM_TTL, renewed by the link); NameTakenError when
-    another machine holds it."""
+def hold_name(client: Any, keys: ClassKeys, player: str, machine: str) -> bool:
+    """Take ``player`` for ``machine``, or renew it where this machine holds it already (for
+    CLAIM_TTL); False when another machine holds it."""
     key = keys.claim(player)
-    if client.set(key, machine, nx=True, ex=CLAIM_TTL):
-        return
-    holder = client.get(key)
-    if holder == machine:  # this machine's own claim, from a moment ago
-        client.expire(key, CLAIM_TTL)
+    pipe = client.pipeline(transaction=False)
+    pipe.set(key, machine, nx=True, ex=CLAIM_TTL)
+    pipe.get(key)
+    _, holder = pipe.execute()
+    if holder != machine:
+        return False
+    client.expire(key, CLAIM_TTL)
+    return True
+
+
+def claim_name(client: Any, keys: ClassKeys, player: str, machine: str, class_name: str) -> None:
+    """Hold ``player`` for ``machine`` (``hold_name``); NameTakenError when another machine
+    holds it."""
+    if hold_name(client, keys, player, machine):
         return
     raise NameTakenError(
         f"The name '{player}' is taken in class '{class_name}' by another student",
@@ -248,7 +257,9 @@ class ClassLink:
         period = 1.0 / LIVE_HZ
         while not self._stop.is_set():
             started = time.monotonic()
-            if not self._still_ours(client):
+            # Renewed only while still ours: another machine may have taken the name while this
+            # one stalled for longer than CLAIM_TTL.
+            if not hold_name(client, self.keys, self.player, self.machine):
                 self.state = LinkState.NAME_TAKEN
                 self._tell(f"the name '{self.player}' was taken in class '{self.address.name}' "
                            "by another student while this machine was away; scores are no longer "
@@ -268,19 +279,6 @@ class ClassLink:
             self._wake.wait(max(0.0, period - (time.monotonic() - started)))
             self._wake.clear()
         self._publish_live(client, left=True)  # the board shows at once that the student left
-
-    def _still_ours(self, client: Any) -> bool:
-        """Renew the name's claim if this machine still holds it (or nobody does); False when
-        another machine took it meanwhile (this one stalled for longer than CLAIM_TTL)."""
-        key = self.keys.claim(self.player)
-        pipe = client.pipeline(transaction=False)
-        pipe.set(key, self.machine, nx=True, ex=CLAIM_TTL)
-        pipe.get(key)
-        _, holder = pipe.execute()
-        if holder != self.machine:
-            return False
-        client.expire(key, CLAIM_TTL)
-        return True
 
     def _publish_live(self, client: Any, left: bool = False) -> None:
         message = live_message(self.status(), self.player)

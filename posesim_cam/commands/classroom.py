@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from posesim_cam.classroom.address import ClassAddress, parse_class_url
 from posesim_cam.classroom.board import ClassBoard
-from posesim_cam.classroom.board_app import DEFAULT_BOARD_PORT, create_board_app
+from posesim_cam.classroom.board_app import create_board_app
 from posesim_cam.classroom.connection import connected, open_client
 from posesim_cam.classroom.keys import ClassKeys
 from posesim_cam.classroom.link import ClassLink, claim_name
@@ -25,15 +25,6 @@ from posesim_cam.control.token import load_token
 from posesim_cam.errors import UserError
 from posesim_cam.records import RecordStore
 from posesim_cam.session import LiveSession
-
-__all__ = [
-    "DEFAULT_BOARD_PORT",
-    "clear_class",
-    "join_class",
-    "machine_id",
-    "results",
-    "serve_board",
-]
 
 
 def machine_id() -> str:

@@ -43,14 +43,15 @@ PAGE_HEADERS = {
 }
 
 
-def asset(name: str) -> bytes:
-    """A file of ``posesim_cam/control/pages``."""
-    return resources.files("posesim_cam.control").joinpath("pages", name).read_bytes()
+def asset(name: str, package: str = "posesim_cam.control") -> bytes:
+    """A file of ``package``'s ``pages`` folder (the control package's by default)."""
+    return resources.files(package).joinpath("pages", name).read_bytes()
 
 
-def _file_response(name: str) -> Response:
+def file_response(name: str, package: str = "posesim_cam.control") -> Response:
+    """A page file of ``package``, with its type and the pages' strict headers."""
     suffix = name[name.rfind(".") :]
-    return Response(asset(name), media_type=_TYPES[suffix], headers=PAGE_HEADERS)
+    return Response(asset(name, package), media_type=_TYPES[suffix], headers=PAGE_HEADERS)
 
 
 async def event_stream(controls: Controls) -> AsyncIterator[str]:
@@ -73,16 +74,16 @@ def page_routes(controls: Controls) -> list[Route]:
     """The routes that need no token: pages, their files, and ``/events``."""
 
     async def overlay(request: Request) -> Response:
-        return _file_response("overlay.html")
+        return file_response("overlay.html")
 
     async def control_page(request: Request) -> Response:
-        return _file_response("control.html")
+        return file_response("control.html")
 
     async def static(request: Request) -> Response:
         name = request.path_params["name"]
         if name not in STATIC_FILES:  # a fixed list: no path from the request reaches a file
             raise HTTPException(404)
-        return _file_response(name)
+        return file_response(name)
 
     async def events(request: Request) -> Response:
         return StreamingResponse(
